@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages keel needs, and only those that are missing.
+# Idempotent: a second run with everything present does nothing and touches no network.
+# Usage: scripts/deps.sh [build|test|bench]   (build is the default; test and bench add their tools)
+set -euo pipefail
+
+want=(
+  build-essential cmake ninja-build ccache lld pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libssl-dev libspdlog-dev libfmt-dev
+)
+case "${1:-build}" in
+  build) ;;
+  test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl) ;;
+  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light) ;;
+  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+esac
+
+missing=()
+for pkg in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "keel: installing missing packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "keel: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "keel: packages installed"

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "app/config.hpp"
+#include "core/blocking_pool.hpp"
+#include "core/metrics.hpp"
+#include "http/access_log.hpp"
+#include "http/http_metrics.hpp"
+#include "http/pipeline.hpp"
+#include "http/router.hpp"
+#include "http/server.hpp"
+#include "storage/database.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace keel::app {
+
+/// Opens the database DATABASE_URL names; throws ConfigError when it can't be used.
+std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics);
+
+/// Everything keel is, built in dependency order: metrics, the blocking pool, the
+/// database, routes, middleware and the HTTP server.
+class App {
+ public:
+  /// Builds the components; `access_logger` may be null (no access log). Throws ConfigError
+  /// or std::runtime_error when a component can't be built (e.g. the database can't open).
+  App(Config config, std::shared_ptr<spdlog::logger> access_logger);
+  ~App();
+
+  /// Applies pending migrations, then binds and starts serving. Throws on failure.
+  void start();
+  /// Graceful stop (see http::Server::stop); then the blocking pool drains.
+  void stop();
+  /// The port bound by start().
+  std::uint16_t port() const noexcept;
+
+  /// For tests and later features: routes may be added before start().
+  http::Router& router() noexcept { return router_; }
+  storage::Database& database() noexcept { return *db_; }
+  Metrics& metrics() noexcept { return metrics_; }
+  const Config& config() const noexcept { return config_; }
+
+ private:
+  Config config_;
+  Metrics metrics_;
+  BlockingPool pool_;
+  std::unique_ptr<storage::Database> db_;
+  http::Router router_;
+  http::Pipeline pipeline_;
+  http::HttpMetrics http_metrics_;
+  std::unique_ptr<http::AccessLog> access_log_;
+  std::unique_ptr<http::Server> server_;
+};
+
+}  // namespace keel::app

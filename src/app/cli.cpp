@@ -1,0 +1,136 @@
+#include "app/cli.hpp"
+
+#include <pthread.h>
+#include <sys/resource.h>
+
+#include <csignal>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "app/app.hpp"
+#include "app/config.hpp"
+#include "app/logging.hpp"
+#include "core/run_sync.hpp"
+#include "storage/migrations/migrator.hpp"
+
+namespace keel::app {
+namespace {
+
+// Room for MAX_CONNECTIONS sockets plus the database files and a margin.
+void raise_file_limit(std::size_t max_connections) {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  if (rl.rlim_cur < max_connections + 64) {
+    spdlog::warn("open-file limit {} is below MAX_CONNECTIONS {} + 64; raise it with ulimit -n",
+                 static_cast<unsigned long long>(rl.rlim_cur), max_connections);
+  }
+}
+
+int serve(const Config& config, std::shared_ptr<spdlog::logger> access_logger) {
+  // SIGINT/SIGTERM are taken by this thread with sigwait; every thread started later
+  // inherits the mask, so no I/O thread is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  raise_file_limit(config.max_connections);
+  App app(config, std::move(access_logger));
+  app.start();
+  const std::string shown_host = config.host == "0.0.0.0" ? "localhost" : config.host;
+  spdlog::info("keel {} listening on http://{}:{} ({} I/O thread(s), database {})", KEEL_VERSION, shown_host,
+               app.port(), config.threads, app.database().name());
+  spdlog::default_logger()->flush();
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("{} received: finishing in-flight requests", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  app.stop();
+  spdlog::info("stopped");
+  spdlog::default_logger()->flush();
+  return 0;
+}
+
+int migrate(const Config& config) {
+  BlockingPool pool(1, 16);
+  Metrics metrics;
+  auto db = open_database(config, pool, metrics);
+  const auto applied = run_sync([&] { return storage::apply_migrations(*db, storage::core_migrations()); });
+  std::cout << (applied.empty() ? "keel: database is up to date\n"
+                                : fmt::format("keel: applied {} migration(s)\n", applied.size()));
+  return 0;
+}
+
+}  // namespace
+
+std::string help_text() {
+  std::string out = fmt::format(
+      "keel {} — a backend server: accounts, users, roles and your resources as a JSON REST API\n\n"
+      "Usage: keel [command] [--option value ...]\n\n"
+      "Commands:\n"
+      "  serve      start the HTTP server (the default)\n"
+      "  migrate    apply pending database migrations and exit\n"
+      "  version    print the version and exit\n"
+      "  help       print this text (also --help, -h)\n\n"
+      "Options (each also read from the environment variable shown; a flag wins):\n",
+      KEEL_VERSION);
+  for (const auto& o : config_options()) {
+    out += fmt::format("  {:<26} {:<24} {}\n                             default: {}\n", flag_name(o.variable),
+                       o.variable, o.help, o.default_text);
+  }
+  return out;
+}
+
+int run_cli(const std::vector<std::string>& args) {
+  std::string command = "serve";
+  std::vector<std::string> flags;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--help" || a == "-h" || (i == 0 && a == "help")) {
+      std::cout << help_text();
+      return 0;
+    }
+    if (a == "--version" || (i == 0 && a == "version")) {
+      std::cout << "keel " << KEEL_VERSION << "\n";
+      return 0;
+    }
+    if (i == 0 && !a.starts_with("-")) {
+      if (a != "serve" && a != "migrate") {
+        std::cerr << "keel: unknown command '" << a << "' (see keel --help)\n";
+        return 2;
+      }
+      command = a;
+      continue;
+    }
+    flags.push_back(a);
+  }
+
+  Config config;
+  try {
+    config = load_config(process_environment(), flags);
+  } catch (const ConfigError& e) {
+    std::cerr << "keel: configuration error: " << e.what() << "\n";
+    return 2;
+  }
+  auto access_logger = setup_logging(config);
+
+  try {
+    return command == "migrate" ? migrate(config) : serve(config, std::move(access_logger));
+  } catch (const ConfigError& e) {
+    spdlog::critical("configuration error: {}", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    spdlog::critical("keel could not start: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace keel::app

@@ -1,0 +1,265 @@
+#include "app/config.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <thread>
+
+#include <fmt/format.h>
+
+extern char** environ;
+
+namespace keel::app {
+namespace {
+
+using Setter = std::function<void(Config&, const std::string&)>;
+
+struct OptionSpec {
+  ConfigOption doc;
+  Setter set;
+};
+
+std::int64_t parse_int(const std::string& var, const std::string& text, std::int64_t min, std::int64_t max) {
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty()) {
+    throw ConfigError(var, fmt::format("'{}' is not a whole number", text));
+  }
+  if (v < min || v > max) throw ConfigError(var, fmt::format("{} is out of range {}..{}", v, min, max));
+  return v;
+}
+
+std::chrono::milliseconds parse_seconds(const std::string& var, const std::string& text, double min, double max) {
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || !std::isfinite(v)) {
+    throw ConfigError(var, fmt::format("'{}' is not a number of seconds", text));
+  }
+  if (v < min || v > max) throw ConfigError(var, fmt::format("{} is out of range {}..{} seconds", v, min, max));
+  return std::chrono::milliseconds(static_cast<std::int64_t>(v * 1000));
+}
+
+std::string one_of(const std::string& var, const std::string& text, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (text == a) return text;
+  }
+  std::string list;
+  for (const char* a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+  throw ConfigError(var, fmt::format("'{}' is not one of: {}", text, list));
+}
+
+void require_scheme(const std::string& var, const std::string& url, std::initializer_list<const char*> schemes) {
+  for (const char* s : schemes) {
+    const std::string prefix = std::string(s) + "://";
+    if (url.starts_with(prefix) && url.size() > prefix.size()) return;
+  }
+  std::string list;
+  for (const char* s : schemes) list += (list.empty() ? "" : " or ") + std::string(s) + "://...";
+  throw ConfigError(var, fmt::format("expected {}", list));
+}
+
+std::vector<std::string> parse_origins(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const auto comma = text.find(',', pos);
+    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (!item.empty()) {
+      const bool ok = item == "*" || ((item.starts_with("http://") || item.starts_with("https://")) &&
+                                      item.back() != '/' && item.find(' ') == std::string::npos);
+      if (!ok) throw ConfigError("CORS_ORIGINS", fmt::format("'{}' is not an origin like https://app.example.com or *", item));
+      out.push_back(item);
+    }
+    if (comma == std::string::npos) break;
+    pos = comma + 1;
+  }
+  return out;
+}
+
+std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+const std::vector<OptionSpec>& specs() {
+  static const std::vector<OptionSpec> kSpecs = {
+      {{"APP_ENV", "development", "development, production or test"}, nullptr},  // read first, see load_config
+      {{"PORT", "3000", "TCP port to listen on (0: any free port)"},
+       [](Config& c, const std::string& v) { c.port = static_cast<std::uint16_t>(parse_int("PORT", v, 0, 65535)); }},
+      {{"HOST", "127.0.0.1 (0.0.0.0 in production)", "address to listen on"},
+       [](Config& c, const std::string& v) {
+         if (v.empty()) throw ConfigError("HOST", "must not be empty");
+         c.host = v;
+       }},
+      {{"DATABASE_URL", "sqlite://./data/keel.db", "sqlite://<path> or postgresql://user:pass@host:port/db"},
+       [](Config& c, const std::string& v) {
+         require_scheme("DATABASE_URL", v, {"sqlite", "postgresql", "postgres"});
+         c.database_url = v;
+       }},
+      {{"RESOURCES_FILE", "(none)", "YAML file declaring the product's resources"},
+       [](Config& c, const std::string& v) { c.resources_file = v; }},
+      {{"JWT_SECRET", "(generated in development)", "HMAC key for access tokens, at least 32 bytes; required in production"},
+       [](Config& c, const std::string& v) {
+         if (v.size() < 32) throw ConfigError("JWT_SECRET", "must be at least 32 bytes");
+         c.jwt_secret = v;
+       }},
+      {{"JWT_ISSUER", "keel", "the iss claim of access tokens"},
+       [](Config& c, const std::string& v) {
+         if (v.empty()) throw ConfigError("JWT_ISSUER", "must not be empty");
+         c.jwt_issuer = v;
+       }},
+      {{"ACCESS_TOKEN_TTL", "900", "access token lifetime in seconds (1..86400)"},
+       [](Config& c, const std::string& v) {
+         c.access_token_ttl = std::chrono::seconds(parse_int("ACCESS_TOKEN_TTL", v, 1, 86400));
+       }},
+      {{"REFRESH_TOKEN_TTL", "2592000", "refresh token lifetime in seconds (60..31536000)"},
+       [](Config& c, const std::string& v) {
+         c.refresh_token_ttl = std::chrono::seconds(parse_int("REFRESH_TOKEN_TTL", v, 60, 31536000));
+       }},
+      {{"BCRYPT_COST", "12", "bcrypt cost factor (10..15; 4..15 when APP_ENV=test)"},
+       [](Config& c, const std::string& v) {
+         c.bcrypt_cost = static_cast<int>(parse_int("BCRYPT_COST", v, c.env == Environment::kTest ? 4 : 10, 15));
+       }},
+      {{"REDIS_URL", "(none)", "redis://host:port, to share limits and revocations across instances"},
+       [](Config& c, const std::string& v) {
+         require_scheme("REDIS_URL", v, {"redis", "rediss"});
+         c.redis_url = v;
+       }},
+      {{"AMQP_URL", "(none)", "amqp://user:pass@host:port/vhost, for events"},
+       [](Config& c, const std::string& v) {
+         require_scheme("AMQP_URL", v, {"amqp", "amqps"});
+         c.amqp_url = v;
+       }},
+      {{"LOG_LEVEL", "info", "error, warn, info or debug"},
+       [](Config& c, const std::string& v) { c.log_level = one_of("LOG_LEVEL", v, {"error", "warn", "info", "debug"}); }},
+      {{"LOG_FORMAT", "text (json in production)", "text or json (one object per line)"},
+       [](Config& c, const std::string& v) {
+         c.log_format = one_of("LOG_FORMAT", v, {"text", "json"}) == "json" ? LogFormat::kJson : LogFormat::kText;
+       }},
+      {{"CORS_ORIGINS", "(none)", "comma-separated browser origins allowed to call the API, or *"},
+       [](Config& c, const std::string& v) { c.cors_origins = parse_origins(v); }},
+      {{"MAX_BODY_BYTES", "1048576", "largest request body accepted (413 beyond)"},
+       [](Config& c, const std::string& v) {
+         c.max_body_bytes = static_cast<std::size_t>(parse_int("MAX_BODY_BYTES", v, 1, std::int64_t{1} << 30));
+       }},
+      {{"MAX_CONNECTIONS", "10000", "concurrent client connections served (503 beyond)"},
+       [](Config& c, const std::string& v) {
+         c.max_connections = static_cast<std::size_t>(parse_int("MAX_CONNECTIONS", v, 1, 1'000'000));
+       }},
+      {{"RATE_LIMIT_AUTH", "60", "register/login/refresh requests per minute per client address (0: off)"},
+       [](Config& c, const std::string& v) {
+         c.rate_limit_auth = static_cast<int>(parse_int("RATE_LIMIT_AUTH", v, 0, 1'000'000));
+       }},
+      {{"LOGIN_MAX_FAILURES", "10", "failed logins per email and address in 15 minutes before 429"},
+       [](Config& c, const std::string& v) {
+         c.login_max_failures = static_cast<int>(parse_int("LOGIN_MAX_FAILURES", v, 1, 1'000'000));
+       }},
+      {{"REFRESH_REUSE_INTERVAL", "10", "seconds a just-replaced refresh token stays usable (0: off)"},
+       [](Config& c, const std::string& v) {
+         c.refresh_reuse_interval = std::chrono::seconds(parse_int("REFRESH_REUSE_INTERVAL", v, 0, 3600));
+       }},
+      {{"THREADS", "number of cores", "I/O threads (event loops)"},
+       [](Config& c, const std::string& v) { c.threads = static_cast<std::size_t>(parse_int("THREADS", v, 1, 256)); }},
+      {{"ADMIN_EMAIL", "(none)", "with ADMIN_PASSWORD: admin created on first start"},
+       [](Config& c, const std::string& v) { c.admin_email = v; }},
+      {{"ADMIN_PASSWORD", "(none)", "with ADMIN_EMAIL: that admin's password"},
+       [](Config& c, const std::string& v) { c.admin_password = v; }},
+      {{"BLOCKING_THREADS", "number of cores, at least 2", "threads for blocking work (SQLite, bcrypt)"},
+       [](Config& c, const std::string& v) {
+         c.blocking_threads = static_cast<std::size_t>(parse_int("BLOCKING_THREADS", v, 1, 256));
+       }},
+      {{"BLOCKING_QUEUE", "4096", "blocking jobs that may wait before requests get 503"},
+       [](Config& c, const std::string& v) {
+         c.blocking_queue = static_cast<std::size_t>(parse_int("BLOCKING_QUEUE", v, 1, 1'000'000));
+       }},
+      {{"HEADER_TIMEOUT", "10", "seconds to receive a request's headers"},
+       [](Config& c, const std::string& v) { c.header_timeout = parse_seconds("HEADER_TIMEOUT", v, 0.01, 3600); }},
+      {{"BODY_TIMEOUT", "30", "seconds to receive a request's body"},
+       [](Config& c, const std::string& v) { c.body_timeout = parse_seconds("BODY_TIMEOUT", v, 0.01, 3600); }},
+      {{"IDLE_TIMEOUT", "60", "seconds a keep-alive connection may wait for its next request"},
+       [](Config& c, const std::string& v) { c.idle_timeout = parse_seconds("IDLE_TIMEOUT", v, 0.01, 3600); }},
+      {{"SHUTDOWN_TIMEOUT", "10", "seconds in-flight requests get to finish on SIGTERM"},
+       [](Config& c, const std::string& v) { c.shutdown_timeout = parse_seconds("SHUTDOWN_TIMEOUT", v, 0, 300); }},
+  };
+  return kSpecs;
+}
+
+}  // namespace
+
+std::string flag_name(std::string_view variable) {
+  std::string out = "--";
+  for (char c : variable) out.push_back(c == '_' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c));
+  return out;
+}
+
+const std::vector<ConfigOption>& config_options() {
+  static const std::vector<ConfigOption> kOptions = [] {
+    std::vector<ConfigOption> out;
+    for (const auto& s : specs()) out.push_back(s.doc);
+    return out;
+  }();
+  return kOptions;
+}
+
+std::map<std::string, std::string> process_environment() {
+  std::map<std::string, std::string> out;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view entry(*e);
+    const auto eq = entry.find('=');
+    if (eq != std::string_view::npos) out.emplace(std::string(entry.substr(0, eq)), std::string(entry.substr(eq + 1)));
+  }
+  return out;
+}
+
+Config load_config(const std::map<std::string, std::string>& environment, const std::vector<std::string>& flags) {
+  // Flags override the environment: fold both into one map of variable -> value.
+  std::map<std::string, std::string> values;
+  for (const auto& s : specs()) {
+    if (auto it = environment.find(s.doc.variable); it != environment.end()) values[s.doc.variable] = it->second;
+  }
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    const std::string& arg = flags[i];
+    const auto eq = arg.find('=');
+    const std::string name = arg.substr(0, eq);
+    const OptionSpec* spec = nullptr;
+    for (const auto& s : specs()) {
+      if (flag_name(s.doc.variable) == name) spec = &s;
+    }
+    if (!spec) throw ConfigError(name, "unknown option (see keel --help)");
+    if (eq != std::string::npos) {
+      values[spec->doc.variable] = arg.substr(eq + 1);
+    } else if (i + 1 < flags.size()) {
+      values[spec->doc.variable] = flags[++i];
+    } else {
+      throw ConfigError(spec->doc.variable, "the flag " + name + " needs a value");
+    }
+  }
+
+  Config c;
+  if (auto it = values.find("APP_ENV"); it != values.end()) {
+    const std::string env = one_of("APP_ENV", it->second, {"development", "production", "test"});
+    c.env = env == "production" ? Environment::kProduction : env == "test" ? Environment::kTest : Environment::kDevelopment;
+  }
+  // Defaults that depend on the environment or the machine.
+  const bool production = c.env == Environment::kProduction;
+  c.host = production ? "0.0.0.0" : "127.0.0.1";
+  c.log_format = production ? LogFormat::kJson : LogFormat::kText;
+  c.threads = cores();
+  c.blocking_threads = std::max<std::size_t>(2, cores());
+
+  for (const auto& s : specs()) {
+    if (!s.set) continue;
+    if (auto it = values.find(s.doc.variable); it != values.end()) s.set(c, it->second);
+  }
+
+  if (production && c.jwt_secret.empty()) {
+    throw ConfigError("JWT_SECRET", "is required in production (at least 32 bytes)");
+  }
+  if (c.admin_email.empty() != c.admin_password.empty()) {
+    throw ConfigError(c.admin_email.empty() ? "ADMIN_EMAIL" : "ADMIN_PASSWORD",
+                      "ADMIN_EMAIL and ADMIN_PASSWORD go together");
+  }
+  return c;
+}
+
+}  // namespace keel::app

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace keel {
+
+/// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then CSPRNG bits; lowercase, 36 chars.
+std::string new_uuid_v7();
+
+/// True when `s` is a lowercase hyphenated UUID of any version.
+bool is_uuid(std::string_view s) noexcept;
+
+using SystemTime = std::chrono::system_clock::time_point;
+
+/// RFC 3339 UTC with milliseconds, e.g. "2026-11-24T03:55:23.123Z".
+std::string format_timestamp(SystemTime t);
+
+/// The current time as format_timestamp renders it.
+std::string now_timestamp();
+
+}  // namespace keel

@@ -1,0 +1,38 @@
+#include "http/headers.hpp"
+
+#include <algorithm>
+
+namespace keel::http {
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+    if (x != y) return false;
+  }
+  return true;
+}
+
+std::optional<std::string_view> Headers::get(std::string_view name) const noexcept {
+  for (const auto& [n, v] : fields_) {
+    if (iequals(n, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+void Headers::set(std::string_view name, std::string value) {
+  erase(name);
+  fields_.emplace_back(std::string(name), std::move(value));
+}
+
+void Headers::add(std::string_view name, std::string value) {
+  fields_.emplace_back(std::string(name), std::move(value));
+}
+
+void Headers::erase(std::string_view name) {
+  std::erase_if(fields_, [&](const auto& f) { return iequals(f.first, name); });
+}
+
+}  // namespace keel::http

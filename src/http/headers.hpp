@@ -1,0 +1,34 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace keel::http {
+
+/// HTTP header fields in arrival order; names compare case-insensitively.
+class Headers {
+ public:
+  /// The first value of `name`, if present.
+  std::optional<std::string_view> get(std::string_view name) const noexcept;
+  bool has(std::string_view name) const noexcept { return get(name).has_value(); }
+  /// Replaces every field called `name` with one field.
+  void set(std::string_view name, std::string value);
+  /// Appends a field, keeping others of the same name.
+  void add(std::string_view name, std::string value);
+  void erase(std::string_view name);
+
+  auto begin() const noexcept { return fields_.begin(); }
+  auto end() const noexcept { return fields_.end(); }
+  std::size_t size() const noexcept { return fields_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> fields_;
+};
+
+/// ASCII case-insensitive equality, as HTTP field names and tokens need.
+bool iequals(std::string_view a, std::string_view b) noexcept;
+
+}  // namespace keel::http

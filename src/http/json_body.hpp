@@ -1,0 +1,26 @@
+#pragma once
+
+#include <optional>
+
+#include <boost/json/fwd.hpp>
+
+#include "http/context.hpp"
+#include "http/request.hpp"
+
+namespace keel::http {
+
+/// Deepest nesting a request body may have; deeper is a 400, never a stack overflow.
+inline constexpr unsigned kMaxJsonDepth = 64;
+
+/// Parses the body of a POST/PUT/PATCH: nullopt when there is none; throws
+/// Error::unsupported_media_type for a non-JSON Content-Type and Error::invalid_json for
+/// malformed JSON, invalid UTF-8, nesting over kMaxJsonDepth, or a value that is not an object.
+std::optional<boost::json::value> parse_json_body(const Request& req);
+
+/// The request's JSON object body; throws Error::invalid_json when the request had none.
+const boost::json::object& require_json_object(const Context& ctx);
+
+/// True for "application/json" with optional parameters (charset must be UTF-8 if given).
+bool is_json_content_type(std::string_view content_type) noexcept;
+
+}  // namespace keel::http

@@ -1,0 +1,58 @@
+#include "http/request.hpp"
+
+#include <boost/url/parse_query.hpp>
+
+#include "core/error.hpp"
+
+namespace keel::http {
+
+std::string_view method_name(Method m) noexcept {
+  switch (m) {
+    case Method::kGet: return "GET";
+    case Method::kHead: return "HEAD";
+    case Method::kPost: return "POST";
+    case Method::kPut: return "PUT";
+    case Method::kPatch: return "PATCH";
+    case Method::kDelete: return "DELETE";
+    case Method::kOptions: return "OPTIONS";
+    case Method::kOther: return "OTHER";
+  }
+  return "OTHER";
+}
+
+Method parse_method(std::string_view token) noexcept {
+  if (token == "GET") return Method::kGet;
+  if (token == "HEAD") return Method::kHead;
+  if (token == "POST") return Method::kPost;
+  if (token == "PUT") return Method::kPut;
+  if (token == "PATCH") return Method::kPatch;
+  if (token == "DELETE") return Method::kDelete;
+  if (token == "OPTIONS") return Method::kOptions;
+  return Method::kOther;
+}
+
+QueryParams QueryParams::parse(std::string_view raw) {
+  QueryParams out;
+  if (raw.empty()) return out;
+  auto parsed = boost::urls::parse_query(raw);
+  if (!parsed) {
+    throw Error::validation({{"query", "is not a valid percent-encoded query string"}},
+                            "The query string is malformed");
+  }
+  for (auto param : *parsed) {
+    if (param.key.empty()) continue;  // "?&" or "?=x": nothing a route could ask for
+    std::string key = param.key.decode();
+    std::string value = param.has_value ? param.value.decode() : std::string();
+    out.params_.emplace_back(std::move(key), std::move(value));
+  }
+  return out;
+}
+
+std::optional<std::string_view> QueryParams::get(std::string_view name) const noexcept {
+  for (const auto& [k, v] : params_) {
+    if (k == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace keel::http

@@ -1,0 +1,34 @@
+#include "ops/ops_routes.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+
+namespace keel::ops {
+
+void add_routes(http::Router& router, storage::Database& db, const Metrics& metrics) {
+  router.add(http::Method::kGet, "/healthz", [](http::Request&, http::Context&) -> Task<http::Response> {
+    co_return http::Response::json_text(200, R"({"status":"ok"})");
+  });
+
+  router.add(http::Method::kGet, "/readyz", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    std::string failure;
+    try {
+      co_await db.ping();
+    } catch (const std::exception& e) {
+      failure = e.what();
+    }
+    if (!failure.empty()) {
+      spdlog::warn("readyz {}: {} is not answering: {}", ctx.request_id, db.name(), failure);
+      throw Error(ErrorCode::kUnavailable, "A dependency is not answering",
+                  {{"database", std::string(db.name()) + " is not answering"}}, failure);
+    }
+    co_return http::Response::json_text(200, R"({"status":"ok","checks":{"database":"ok"}})");
+  });
+
+  router.add(http::Method::kGet, "/metrics", [&metrics](http::Request&, http::Context&) -> Task<http::Response> {
+    co_return http::Response::text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
+  });
+}
+
+}  // namespace keel::ops

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "core/async.hpp"
+
+namespace keel::storage {
+
+/// A SQL value: NULL, integer (booleans are 0/1), real, or text.
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+using Params = std::vector<Value>;
+
+/// Rows of a statement's result, with column names.
+struct Result {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Value>> rows;
+  std::int64_t rows_affected = 0;
+
+  /// Index of a column by name; throws std::out_of_range when absent (a query/code mismatch).
+  std::size_t column(std::string_view name) const;
+};
+
+enum class Dialect { kSqlite, kPostgres };
+
+/// Statements inside one transaction; valid only inside Database::transaction's body.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+  /// Runs one statement with `$1..$n` placeholders. Throws keel::Error (CONFLICT for a unique
+  /// violation naming the column, SERVICE_UNAVAILABLE when the database is down or busy).
+  virtual Task<Result> execute(std::string sql, Params params = {}) = 0;
+};
+
+/// The narrow database interface the rest of keel sees. SQL uses `$1..$n` placeholders
+/// in both dialects; every value travels as a bound parameter, never inside the SQL text.
+/// Implementations never block the calling (I/O) thread.
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  /// A read-only statement. Throws as Transaction::execute.
+  virtual Task<Result> query(std::string sql, Params params = {}) = 0;
+  /// One write statement in its own transaction. Throws as Transaction::execute.
+  virtual Task<Result> execute(std::string sql, Params params = {}) = 0;
+  /// Runs `body` in one transaction: committed when it returns, rolled back when it throws
+  /// (the exception then propagates).
+  virtual Task<void> transaction(std::function<Task<void>(Transaction&)> body) = 0;
+  /// Checks the database answers; throws Error::unavailable when it does not.
+  virtual Task<void> ping() = 0;
+
+  virtual Dialect dialect() const noexcept = 0;
+  /// "sqlite" or "postgres", for logs and /readyz.
+  virtual std::string_view name() const noexcept = 0;
+};
+
+}  // namespace keel::storage

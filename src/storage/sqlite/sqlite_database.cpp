@@ -1,0 +1,402 @@
+#include "storage/sqlite/sqlite_database.hpp"
+
+#include <sqlite3.h>
+
+#include <atomic>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <boost/asio/any_completion_handler.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/blocking_pool.hpp"
+#include "core/error.hpp"
+#include "core/metrics.hpp"
+
+namespace asio = boost::asio;
+
+namespace keel::storage {
+namespace {
+
+constexpr std::size_t kStatementCacheSize = 256;
+
+// One coroutine at a time holds the writer; others wait without blocking a thread.
+class AsyncMutex {
+ public:
+  Task<void> lock() {
+    {
+      std::lock_guard l(mutex_);
+      if (!locked_) {
+        locked_ = true;
+        co_return;
+      }
+    }
+    co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
+        [this](auto handler) {
+          std::unique_lock l(mutex_);
+          if (!locked_) {
+            locked_ = true;
+            l.unlock();
+            auto ex = asio::get_associated_executor(handler);
+            asio::post(ex, std::move(handler));
+            return;
+          }
+          asio::any_io_executor ex = asio::get_associated_executor(handler);
+          waiters_.emplace_back(std::move(ex), std::move(handler));
+        },
+        asio::use_awaitable);
+  }
+
+  void unlock() {
+    std::unique_lock l(mutex_);
+    if (waiters_.empty()) {
+      locked_ = false;
+      return;
+    }
+    auto [ex, next] = std::move(waiters_.front());  // ownership passes straight to the next waiter
+    waiters_.pop_front();
+    l.unlock();
+    asio::post(ex, std::move(next));
+  }
+
+ private:
+  std::mutex mutex_;
+  bool locked_ = false;
+  std::deque<std::pair<asio::any_io_executor, asio::any_completion_handler<void()>>> waiters_;
+};
+
+class LockGuard {
+ public:
+  explicit LockGuard(AsyncMutex& m) : m_(m) {}
+  ~LockGuard() { m_.unlock(); }
+  LockGuard(const LockGuard&) = delete;
+  LockGuard& operator=(const LockGuard&) = delete;
+
+ private:
+  AsyncMutex& m_;
+};
+
+// "UNIQUE constraint failed: users.email" -> "email".
+std::string unique_column(std::string_view message) {
+  const auto colon = message.find(": ");
+  if (colon == std::string_view::npos) return "value";
+  std::string_view cols = message.substr(colon + 2);
+  cols = cols.substr(0, cols.find(','));
+  const auto dot = cols.find('.');
+  return std::string(dot == std::string_view::npos ? cols : cols.substr(dot + 1));
+}
+
+// Driver errors become keel errors here, at the storage boundary; the SQL and SQLite's
+// message go to the log only (what()).
+[[noreturn]] void throw_sqlite(sqlite3* db, int rc, std::string_view sql) {
+  const int extended = db ? sqlite3_extended_errcode(db) : rc;
+  const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  const std::string internal = fmt::format("sqlite error {} ({}): {} [sql: {}]", extended, sqlite3_errstr(rc), message, sql);
+  switch (extended) {
+    case SQLITE_CONSTRAINT_UNIQUE:
+    case SQLITE_CONSTRAINT_PRIMARYKEY:
+      throw Error::conflict(unique_column(message));
+    case SQLITE_CONSTRAINT_FOREIGNKEY:
+      throw Error(ErrorCode::kConflict, "The record is still referenced, or refers to one that does not exist",
+                  {{"reference", "foreign key constraint failed"}}, internal);
+    default:
+      break;
+  }
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      throw Error::unavailable("The database is busy; try again shortly", internal);
+    case SQLITE_FULL:
+    case SQLITE_IOERR:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      throw Error::unavailable("The database is unavailable", internal);
+    default:
+      throw Error::internal(internal);
+  }
+}
+
+// One SQLite connection with its prepared statements. Used by one thread at a time.
+class Connection {
+ public:
+  Connection(const std::string& path, bool read_only, std::chrono::milliseconds busy_timeout,
+             std::atomic<std::uint64_t>& counter)
+      : counter_(counter) {
+    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string why = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+      sqlite3_close(db_);
+      throw std::runtime_error(fmt::format("cannot open SQLite database {}: {}", path, why));
+    }
+    sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+    sqlite3_extended_result_codes(db_, 1);
+    try {
+      run_pragma("PRAGMA foreign_keys = ON");
+      run_pragma("PRAGMA synchronous = NORMAL");
+      run_pragma("PRAGMA temp_store = MEMORY");
+      if (read_only) run_pragma("PRAGMA query_only = ON");
+    } catch (...) {
+      sqlite3_close_v2(db_);
+      throw;
+    }
+  }
+  ~Connection() {
+    for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void run_pragma(const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      const std::string why = err ? err : "unknown";
+      sqlite3_free(err);
+      throw std::runtime_error(fmt::format("SQLite setting failed ({}): {}", sql, why));
+    }
+  }
+
+  bool in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
+  Result exec(std::string_view sql, const Params& params) {
+    counter_.fetch_add(1, std::memory_order_relaxed);
+    sqlite3_stmt* stmt = prepare(sql);
+    struct Reset {
+      sqlite3_stmt* s;
+      ~Reset() {
+        sqlite3_reset(s);
+        sqlite3_clear_bindings(s);
+      }
+    } reset{stmt};
+    bind(stmt, sql, params);
+
+    Result result;
+    const int ncols = sqlite3_column_count(stmt);
+    for (int i = 0; i < ncols; ++i) result.columns.emplace_back(sqlite3_column_name(stmt, i));
+    for (;;) {
+      const int rc = sqlite3_step(stmt);
+      if (rc == SQLITE_DONE) break;
+      if (rc != SQLITE_ROW) throw_sqlite(db_, rc, sql);
+      auto& row = result.rows.emplace_back();
+      row.reserve(static_cast<std::size_t>(ncols));
+      for (int i = 0; i < ncols; ++i) row.push_back(column(stmt, i));
+    }
+    result.rows_affected = sqlite3_changes64(db_);
+    return result;
+  }
+
+ private:
+  sqlite3_stmt* prepare(std::string_view sql) {
+    auto it = cache_.find(std::string(sql));
+    if (it != cache_.end()) return it->second;
+    if (cache_.size() >= kStatementCacheSize) {
+      for (auto& [text, stmt] : cache_) sqlite3_finalize(stmt);
+      cache_.clear();
+    }
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &stmt, nullptr);
+    if (rc != SQLITE_OK) throw_sqlite(db_, rc, sql);
+    cache_.emplace(std::string(sql), stmt);
+    return stmt;
+  }
+
+  void bind(sqlite3_stmt* stmt, std::string_view sql, const Params& params) {
+    const int count = sqlite3_bind_parameter_count(stmt);
+    for (int i = 1; i <= count; ++i) {
+      // "$3" binds params[2]; anonymous "?" parameters bind in order.
+      std::size_t index = static_cast<std::size_t>(i - 1);
+      if (const char* name = sqlite3_bind_parameter_name(stmt, i); name && name[0] == '$') {
+        index = static_cast<std::size_t>(std::strtoul(name + 1, nullptr, 10)) - 1;
+      }
+      if (index >= params.size()) {
+        throw Error::internal(fmt::format("statement needs parameter {} but got {} [sql: {}]", index + 1,
+                                          params.size(), sql));
+      }
+      const Value& v = params[index];
+      int rc = SQLITE_OK;
+      if (std::holds_alternative<std::nullptr_t>(v)) {
+        rc = sqlite3_bind_null(stmt, i);
+      } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+        rc = sqlite3_bind_int64(stmt, i, *n);
+      } else if (const auto* d = std::get_if<double>(&v)) {
+        rc = sqlite3_bind_double(stmt, i, *d);
+      } else {
+        const auto& s = std::get<std::string>(v);
+        rc = sqlite3_bind_text64(stmt, i, s.data(), s.size(), SQLITE_STATIC, SQLITE_UTF8);
+      }
+      if (rc != SQLITE_OK) throw_sqlite(db_, rc, sql);
+    }
+  }
+
+  static Value column(sqlite3_stmt* stmt, int i) {
+    switch (sqlite3_column_type(stmt, i)) {
+      case SQLITE_INTEGER: return static_cast<std::int64_t>(sqlite3_column_int64(stmt, i));
+      case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+      case SQLITE_NULL: return nullptr;
+      default: {
+        const auto* data = reinterpret_cast<const char*>(sqlite3_column_blob(stmt, i));
+        const int size = sqlite3_column_bytes(stmt, i);
+        return std::string(data ? data : "", static_cast<std::size_t>(size));
+      }
+    }
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  std::atomic<std::uint64_t>& counter_;
+};
+
+}  // namespace
+
+std::string sqlite_path_from_url(std::string_view url) {
+  constexpr std::string_view kScheme = "sqlite://";
+  if (!url.starts_with(kScheme) || url.size() == kScheme.size()) {
+    throw std::invalid_argument("expected sqlite://<path>, e.g. sqlite://./data/keel.db");
+  }
+  return std::string(url.substr(kScheme.size()));
+}
+
+struct SqliteDatabase::Impl {
+  Impl(SqliteOptions o, BlockingPool& p, Metrics& m)
+      : options(std::move(o)),
+        pool(p),
+        latency(m.histogram("keel_db_query_duration_seconds", "Database statement latency, queueing included.",
+                            {"op"})) {
+    for (const char* op : {"read", "write", "transaction"}) latency.touch({op});
+  }
+
+  SqliteOptions options;
+  BlockingPool& pool;
+  HistogramFamily& latency;
+  std::atomic<std::uint64_t> executed{0};
+
+  std::unique_ptr<Connection> writer;
+  AsyncMutex writer_lock;
+
+  std::mutex readers_mutex;
+  std::vector<std::unique_ptr<Connection>> idle_readers;
+
+  std::unique_ptr<Connection> take_reader() {
+    {
+      std::lock_guard l(readers_mutex);
+      if (!idle_readers.empty()) {
+        auto c = std::move(idle_readers.back());
+        idle_readers.pop_back();
+        return c;
+      }
+    }
+    return std::make_unique<Connection>(options.path, true, options.busy_timeout, executed);
+  }
+  void give_back(std::unique_ptr<Connection> c) {
+    std::lock_guard l(readers_mutex);
+    idle_readers.push_back(std::move(c));
+  }
+
+  Task<Result> on_writer(std::string sql, Params params) {
+    co_return co_await pool.run([&] { return writer->exec(sql, params); });
+  }
+
+  // The statements of a transaction run on the writer, which the transaction holds.
+  class Tx final : public Transaction {
+   public:
+    explicit Tx(Impl& db) : db_(db) {}
+    Task<Result> execute(std::string sql, Params params) override {
+      co_return co_await db_.on_writer(std::move(sql), std::move(params));
+    }
+
+   private:
+    Impl& db_;
+  };
+};
+
+SqliteDatabase::SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metrics& metrics)
+    : impl_(std::make_unique<Impl>(std::move(options), pool, metrics)) {
+  const std::filesystem::path file(impl_->options.path);
+  if (file.has_parent_path()) {
+    std::error_code ec;
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) {
+      throw std::runtime_error(fmt::format("cannot create the folder of SQLite database {}: {}",
+                                           impl_->options.path, ec.message()));
+    }
+  }
+  impl_->writer = std::make_unique<Connection>(impl_->options.path, false, impl_->options.busy_timeout, impl_->executed);
+  impl_->writer->run_pragma("PRAGMA journal_mode = WAL");
+}
+
+SqliteDatabase::~SqliteDatabase() = default;
+
+std::uint64_t SqliteDatabase::statements_executed() const noexcept { return impl_->executed.load(); }
+
+Task<Result> SqliteDatabase::query(std::string sql, Params params) {
+  const auto started = std::chrono::steady_clock::now();
+  Impl& impl = *impl_;
+  Result result = co_await impl.pool.run([&] {
+    auto conn = impl.take_reader();
+    Result r = conn->exec(sql, params);
+    impl.give_back(std::move(conn));
+    return r;
+  });
+  impl.latency.observe({"read"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return result;
+}
+
+Task<Result> SqliteDatabase::execute(std::string sql, Params params) {
+  const auto started = std::chrono::steady_clock::now();
+  co_await impl_->writer_lock.lock();
+  LockGuard guard(impl_->writer_lock);
+  Result result = co_await impl_->on_writer(std::move(sql), std::move(params));
+  impl_->latency.observe({"write"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return result;
+}
+
+Task<void> SqliteDatabase::transaction(std::function<Task<void>(Transaction&)> body) {
+  Impl& impl = *impl_;
+  const auto started = std::chrono::steady_clock::now();
+  co_await impl.writer_lock.lock();
+  LockGuard guard(impl.writer_lock);
+  co_await impl.pool.run([&] {
+    // A transaction left open by a failure we could not roll back must not swallow this one.
+    if (impl.writer->in_transaction()) impl.writer->exec("ROLLBACK", {});
+    impl.writer->exec("BEGIN IMMEDIATE", {});
+  });
+  Impl::Tx tx(impl);
+  std::exception_ptr failure;
+  try {
+    co_await body(tx);
+    co_await impl.pool.run_always([&] { impl.writer->exec("COMMIT", {}); });
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    co_await impl.pool.run_always([&] {
+      try {
+        if (impl.writer->in_transaction()) impl.writer->exec("ROLLBACK", {});
+      } catch (const std::exception& e) {
+        spdlog::error("sqlite: ROLLBACK failed: {}", e.what());
+      }
+    });
+    std::rethrow_exception(failure);
+  }
+  impl.latency.observe({"transaction"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+}
+
+Task<void> SqliteDatabase::ping() {
+  Result r = co_await query("SELECT 1");
+  if (r.rows.size() != 1) throw Error::unavailable("The database did not answer", "sqlite ping returned no row");
+}
+
+}  // namespace keel::storage

@@ -1,0 +1,52 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "storage/database.hpp"
+
+namespace keel {
+class BlockingPool;
+class Metrics;
+}  // namespace keel
+
+namespace keel::storage {
+
+struct SqliteOptions {
+  /// The database file; its folder is created when missing.
+  std::string path;
+  /// How long a statement waits for another process's lock before SERVICE_UNAVAILABLE.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+/// SQLite in WAL mode: one writer connection behind an async lock (SQLite allows one writer
+/// at a time anyway) and one read connection per pool thread, so reads run in parallel
+/// with each other and with the writer. Every statement runs on the blocking pool.
+class SqliteDatabase final : public Database {
+ public:
+  /// Opens (creating) the file and applies the connection settings; throws
+  /// std::runtime_error with the path and SQLite's reason when it cannot.
+  SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metrics& metrics);
+  ~SqliteDatabase() override;
+
+  Task<Result> query(std::string sql, Params params = {}) override;
+  Task<Result> execute(std::string sql, Params params = {}) override;
+  Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
+  Task<void> ping() override;
+  Dialect dialect() const noexcept override { return Dialect::kSqlite; }
+  std::string_view name() const noexcept override { return "sqlite"; }
+
+  /// Statements executed since start: lets tests count the queries a request costs.
+  std::uint64_t statements_executed() const noexcept;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+/// The file path of a `sqlite://` DATABASE_URL ("sqlite://./data/keel.db" -> "./data/keel.db",
+/// "sqlite:///var/keel.db" -> "/var/keel.db"); throws std::invalid_argument for anything else.
+std::string sqlite_path_from_url(std::string_view url);
+
+}  // namespace keel::storage
