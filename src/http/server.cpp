@@ -125,7 +125,13 @@ struct Server::Impl {
 Server::Server(ServerOptions options, const Pipeline& pipeline, ExchangeObserver observer, ServerGauges gauges)
     : impl_(std::make_unique<Impl>(std::move(options), pipeline, std::move(observer), gauges)) {}
 
-Server::~Server() { stop(); }
+Server::~Server() {
+  stop();
+  // Destroying an event loop destroys the coroutines still parked on it (after a shutdown
+  // timeout); their cleanup touches the session list, so the loops go first.
+  impl_->acceptor.reset();
+  impl_->contexts.clear();
+}
 
 std::uint16_t Server::port() const noexcept { return impl_->port; }
 std::size_t Server::open_connections() const noexcept { return impl_->open.load(); }

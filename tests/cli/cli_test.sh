@@ -1,2 +1,85 @@
 #!/usr/bin/env bash
-exit 0
+# The keel command line as an operator uses it: a real process, real environment, real signals.
+# Usage: cli_test.sh <path-to-keel>
+set -uo pipefail
+keel="$1"
+work=$(mktemp -d)
+pid=""
+trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
+failures=0
+pass=0
+check() {  # check NAME CONDITION...
+  local name="$1"; shift
+  if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
+}
+contains() { grep -q -- "$2" <<<"$1"; }
+
+# version and help
+out=$("$keel" version); rc=$?
+check "version exits 0" test $rc -eq 0
+check "version prints the version" contains "$out" "keel [0-9]"
+out=$("$keel" --help); rc=$?
+check "--help exits 0" test $rc -eq 0
+for opt in --port PORT --database-url DATABASE_URL --max-body-bytes MAX_BODY_BYTES --jwt-secret --threads migrate serve; do
+  check "--help documents $opt" contains "$out" "$opt"
+done
+
+# bad configuration stops the start with a message naming the variable (exit 2)
+bad() {  # bad VARIABLE  then env assignments / args
+  local variable="$1"; shift
+  local err
+  err=$(cd "$work" && env "$@" 2>&1 >/dev/null); local rc=$?
+  check "bad $variable exits 2" test $rc -eq 2
+  check "bad $variable is named" contains "$err" "$variable"
+}
+bad PORT PORT=abc "$keel"
+bad PORT "$keel" --port=99999
+bad JWT_SECRET APP_ENV=production "$keel"
+bad LOG_LEVEL LOG_LEVEL=chatty "$keel"
+bad DATABASE_URL DATABASE_URL=mysql://db "$keel"
+bad MAX_BODY_BYTES MAX_BODY_BYTES=-3 "$keel"
+bad --bogus "$keel" --bogus 1
+err=$("$keel" frobnicate 2>&1); rc=$?
+check "unknown command exits 2" test $rc -eq 2
+check "unknown command is named" contains "$err" "frobnicate"
+
+# an unusable database path fails at start with the path, exit 1
+err=$(DATABASE_URL=sqlite:///proc/keel-no/x.db PORT=0 "$keel" 2>&1); rc=$?
+check "unusable database exits 1" test $rc -eq 1
+check "unusable database names the path" contains "$err" "/proc/keel-no/x.db"
+
+# migrate applies once
+out=$(DATABASE_URL="sqlite://$work/m.db" "$keel" migrate 2>&1); rc=$?
+check "migrate exits 0" test $rc -eq 0
+check "migrate applies" contains "$out" "applied 1 migration"
+out=$(DATABASE_URL="sqlite://$work/m.db" "$keel" migrate 2>&1)
+check "second migrate has nothing to do" contains "$out" "up to date"
+
+# serve: answers /healthz within a second of starting, stops cleanly on SIGTERM
+cd "$work"
+started=$(date +%s%N)
+PORT=0 "$keel" > "$work/serve.log" 2>&1 &
+pid=$!
+port=""
+for _ in $(seq 1 100); do
+  port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/serve.log" | grep -o '[0-9]*$' || true)
+  [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+  sleep 0.01
+done
+ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
+check "serve answers /healthz (in ${ready_ms} ms)" test -n "$port"
+check "serve is ready within 1 s" test "$ready_ms" -lt 1000
+check "default database is ./data/keel.db" test -f "$work/data/keel.db"
+body=$(curl -s "http://127.0.0.1:$port/healthz")
+check "healthz body" test "$body" = '{"status":"ok"}'
+kill -TERM "$pid"
+for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$pid" 2>/dev/null; then check "SIGTERM stops keel within 10 s" false; else
+  wait "$pid"; rc=$?; pid=""
+  check "SIGTERM exit code is 0" test $rc -eq 0
+fi
+check "shutdown is logged" contains "$(cat "$work/serve.log")" "SIGTERM received"
+check "access log line written" contains "$(cat "$work/serve.log")" 'GET "/healthz" 200'
+
+echo "cli: $pass passed, $failures failed"
+[ $failures -eq 0 ]

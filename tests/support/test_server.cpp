@@ -3,6 +3,9 @@
 #include <cstdlib>
 #include <mutex>
 #include <random>
+#include <thread>
+
+#include <sys/resource.h>
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -62,6 +65,12 @@ app::Config test_config(const std::filesystem::path& dir) {
 
 TestServer::TestServer(std::function<void(app::Config&)> configure, std::function<void(app::App&)> before_start)
     : log_(std::make_shared<std::ostringstream>()), log_mutex_(std::make_shared<std::mutex>()) {
+  // Client and server sockets share this process: make room for both ends of many connections.
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
   app::Config config = test_config(dir_.path());
   if (configure) configure(config);
   auto access = app::setup_logging(config, std::make_shared<CaptureSink>(log_, log_mutex_));
@@ -75,6 +84,19 @@ TestServer::~TestServer() { app_.reset(); }
 std::string TestServer::logs() const {
   std::lock_guard l(*log_mutex_);
   return log_->str();
+}
+
+}  // namespace keel::test
+
+namespace keel::test {
+
+std::string TestServer::wait_for_log(const std::string& text, std::chrono::milliseconds timeout) const {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    std::string all = logs();
+    if (all.find(text) != std::string::npos || std::chrono::steady_clock::now() > deadline) return all;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 }  // namespace keel::test

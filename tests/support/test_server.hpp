@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -42,6 +43,9 @@ class TestServer {
   HttpClient client() const { return HttpClient(port()); }
   /// Everything logged so far (main and access log), as one text.
   std::string logs() const;
+  /// Waits until the log contains `text` (the access line is written just after the response,
+  /// so a client can see the response first); returns logs() either way.
+  std::string wait_for_log(const std::string& text, std::chrono::milliseconds timeout = std::chrono::seconds(2)) const;
   /// Graceful stop, as on SIGTERM.
   void stop() { app_->stop(); }
 

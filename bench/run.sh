@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# keel load benchmark: GET /healthz on keel against a baseline nginx, both on one core.
+# Called by `make bench` as: bench/run.sh <build-dir>      (e.g. build/release)
+#
+# Environment:
+#   BENCH_DURATION   seconds per wrk run (default 5)
+#   BENCH_REPEATS    wrk runs per target and connection count; the median is quoted (default 3)
+#   BENCH_CONNS      connection counts, space separated (default "64 256")
+#
+# What it does: starts nginx (own config, 1 worker, access_log off) and keel (THREADS=1,
+# APP_ENV=production: JSON access log to a file, metrics, request id) on free loopback ports,
+# runs wrk -t1 against both, interleaved, and prints medians and the keel/nginx ratio. Other
+# endpoints are measured with `measure` (see "Endpoints" below) and quoted as a ratio to
+# keel's own /healthz in the same run. The report also goes to <build-dir>/bench-report.txt.
+set -euo pipefail
+
+BUILD_DIR=${1:?usage: bench/run.sh <build-dir>}
+DURATION=${BENCH_DURATION:-5}
+REPEATS=${BENCH_REPEATS:-3}
+read -r -a CONNS <<<"${BENCH_CONNS:-64 256}"
+GOAL=0.80 # keel /healthz req/s must be at least this fraction of nginx's
+NGINX=/usr/sbin/nginx
+
+log() { echo "bench: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+[ -x "$BUILD_DIR/keel" ] || die "$BUILD_DIR/keel not found; build it first (make bench does)"
+for tool in wrk curl ss "$NGINX"; do
+  command -v "$tool" >/dev/null || die "$tool is missing; run scripts/deps.sh bench"
+done
+
+# ---------------------------------------------------------------------------------------------
+# Temp dir, processes, cleanup
+# ---------------------------------------------------------------------------------------------
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench.XXXXXX")
+NGINX_PID=""
+KEEL_PID=""
+
+stop_process() { # stop_process NAME PID SIGNAL TIMEOUT_S: signal, wait, SIGKILL if still alive
+  local name=$1 pid=$2 sig=$3 timeout=$4 i rc=0
+  kill -0 "$pid" 2>/dev/null || return 0
+  kill -"$sig" "$pid" 2>/dev/null || true
+  for ((i = 0; i < timeout * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name (pid $pid) did not exit within ${timeout}s of SIG$sig; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  wait "$pid" 2>/dev/null || rc=$?
+  [ "$rc" -eq 0 ] || log "$name exited with status $rc"
+}
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [ -z "$KEEL_PID" ] || stop_process keel "$KEEL_PID" TERM 15
+  [ -z "$NGINX_PID" ] || stop_process nginx "$NGINX_PID" QUIT 5
+  if [ "$rc" -ne 0 ]; then
+    [ ! -s "$TMP/keel.log" ] || { log "last lines of keel's log:"; tail -n 20 "$TMP/keel.log" >&2; }
+    [ ! -s "$TMP/nginx-error.log" ] || { log "nginx error log:"; tail -n 20 "$TMP/nginx-error.log" >&2; }
+  fi
+  rm -rf "$TMP"
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() { # a TCP port nobody listens on (random, checked against ss)
+  local port
+  for _ in $(seq 100); do
+    port=$((20000 + RANDOM % 40000))
+    if ! ss -Hltn "sport = :$port" | grep -q .; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "no free port found"
+}
+
+wait_http() { # wait_http NAME PID URL: up to 10 s for URL to answer 2xx while PID lives
+  local name=$1 pid=$2 url=$3
+  for _ in $(seq 100); do
+    kill -0 "$pid" 2>/dev/null || die "$name exited during startup"
+    curl -sf -o /dev/null "$url" && return 0
+    sleep 0.1
+  done
+  die "$name did not answer $url within 10 s"
+}
+
+rss_mib() { awk '/^VmRSS:/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+
+start_nginx() {
+  NGINX_PORT=$(free_port)
+  mkdir -p "$TMP/nginx"
+  cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path       $TMP/nginx/proxy;
+    fastcgi_temp_path     $TMP/nginx/fastcgi;
+    uwsgi_temp_path       $TMP/nginx/uwsgi;
+    scgi_temp_path        $TMP/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location = /healthz {
+            default_type "application/json; charset=utf-8";
+            return 200 '{"status":"ok"}';
+        }
+    }
+}
+EOF
+  # -e: the log nginx writes before it has read the config (else /var/log/nginx/error.log)
+  "$NGINX" -e "$TMP/nginx-error.log" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -g 'daemon off;' &
+  NGINX_PID=$!
+  NGINX_URL="http://127.0.0.1:$NGINX_PORT"
+  wait_http nginx "$NGINX_PID" "$NGINX_URL/healthz"
+}
+
+start_keel() {
+  # A private copy, so that a rebuild in the build dir cannot swap the binary mid-run.
+  cp "$BUILD_DIR/keel" "$TMP/keel"
+  KEEL_PORT=$(free_port)
+  APP_ENV=production JWT_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') THREADS=1 \
+    PORT="$KEEL_PORT" HOST=127.0.0.1 DATABASE_URL="sqlite://$TMP/keel.db" LOG_LEVEL=info \
+    "$TMP/keel" >>"$TMP/keel.log" 2>&1 &
+  KEEL_PID=$!
+  KEEL_URL="http://127.0.0.1:$KEEL_PORT"
+  wait_http keel "$KEEL_PID" "$KEEL_URL/healthz"
+  cp "$TMP/keel.log" "$TMP/keel-startup.log"
+}
+
+# ---------------------------------------------------------------------------------------------
+# wrk runs
+# ---------------------------------------------------------------------------------------------
+# run_wrk C URL [extra wrk args]: one run; prints "req/s p99_ms non2xx socket_errors".
+# wrk's raw output is kept in $TMP/wrk.last for the error message.
+run_wrk() {
+  local conns=$1 url=$2
+  shift 2
+  wrk -t1 -c"$conns" -d"${DURATION}s" --latency "$@" "$url" >"$TMP/wrk.last" 2>&1 ||
+    { cat "$TMP/wrk.last" >&2; die "wrk failed against $url"; }
+  # The access log grows by ~100 MB per run at full speed; only its startup lines are kept.
+  : >"$TMP/keel.log"
+  awk '
+    function ms(v) {  # wrk latency units: us ms s m
+      if (v ~ /us$/) return v / 1000
+      if (v ~ /ms$/) return v + 0
+      if (v ~ /m$/)  return v * 60000
+      if (v ~ /s$/)  return v * 1000
+      return v
+    }
+    /^Requests\/sec:/            { rps = $2 }
+    $1 == "99%"                  { p99 = ms($2) }
+    /Non-2xx or 3xx responses:/  { non2xx = $NF }
+    /Socket errors:/             { gsub(/,/, ""); errs = $4 + $6 + $8 + $10 }
+    END {
+      if (rps == "") exit 1
+      printf "%.0f %.3f %d %d\n", rps, p99, non2xx, errs
+    }' "$TMP/wrk.last" || { cat "$TMP/wrk.last" >&2; die "could not parse wrk output for $url"; }
+}
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+sum() { printf '%s\n' "$@" | awk '{ s += $1 } END { print s + 0 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }'; }
+thousands() { printf '%.0f' "$1" | sed ':a; s/\B[0-9]\{3\}\>/,&/; ta'; }
+fmt_ms() { awk -v v="$1" 'BEGIN { printf (v < 10) ? "%.2fms" : "%.1fms", v }'; }
+
+REPORT=()                   # report lines, printed at the end
+declare -A KEEL_HEALTHZ_RPS # connections -> keel /healthz median req/s, the reference for `measure`
+
+# Collects REPEATS runs into the arrays named by the caller: <prefix>_rps, _p99, _non2xx, _errs.
+record() { # record PREFIX "rps p99 non2xx errs"
+  local -n r_rps=${1}_rps r_p99=${1}_p99 r_n2=${1}_non2xx r_err=${1}_errs
+  local rps p99 n2 err
+  read -r rps p99 n2 err <<<"$2"
+  r_rps+=("$rps") r_p99+=("$p99") r_n2+=("$n2") r_err+=("$err")
+}
+
+problems() { # problems NAME NON2XX SOCKET_ERRORS: a warning suffix for the report, empty if none
+  local name=$1 n2=$2 errs=$3
+  [ "$n2" -eq 0 ] && [ "$errs" -eq 0 ] && return 0
+  printf '  !! %s: %s non-2xx/3xx responses, %s socket errors' "$name" "$n2" "$errs"
+}
+
+# healthz_vs_nginx C: keel and nginx on GET /healthz, runs interleaved so noise hits both alike.
+healthz_vs_nginx() {
+  local conns=$1 i line
+  local nginx_rps=() nginx_p99=() nginx_non2xx=() nginx_errs=()
+  local keel_rps=() keel_p99=() keel_non2xx=() keel_errs=()
+  for ((i = 1; i <= REPEATS; i++)); do
+    line=$(run_wrk "$conns" "$NGINX_URL/healthz")
+    record nginx "$line"
+    log "c=$conns run $i/$REPEATS nginx $line"
+    line=$(run_wrk "$conns" "$KEEL_URL/healthz")
+    record keel "$line"
+    log "c=$conns run $i/$REPEATS keel  $line"
+  done
+  local n_rps k_rps n_p99 k_p99 r verdict
+  n_rps=$(median "${nginx_rps[@]}") k_rps=$(median "${keel_rps[@]}")
+  n_p99=$(median "${nginx_p99[@]}") k_p99=$(median "${keel_p99[@]}")
+  KEEL_HEALTHZ_RPS[$conns]=$k_rps
+  r=$(ratio "$k_rps" "$n_rps")
+  verdict=$(awk -v r="$r" -v g="$GOAL" 'BEGIN { print (r >= g) ? "goal >= " g : "BELOW goal " g }')
+  REPORT+=("$(printf 'GET /healthz  c=%-4s nginx %8s req/s   keel %8s req/s   ratio %s  (%s)  p99 nginx %s keel %s%s%s' \
+    "$conns" "$(thousands "$n_rps")" "$(thousands "$k_rps")" "$r" "$verdict" "$(fmt_ms "$n_p99")" "$(fmt_ms "$k_p99")" \
+    "$(problems keel "$(sum "${keel_non2xx[@]}")" "$(sum "${keel_errs[@]}")")" \
+    "$(problems nginx "$(sum "${nginx_non2xx[@]}")" "$(sum "${nginx_errs[@]}")")")")
+}
+
+# measure NAME URL [extra wrk args]: keel only, at every connection count; quoted as a ratio
+# to keel's /healthz at the same connection count (so call it after healthz_vs_nginx).
+# URL may be a path ("/api/tasks") or a full URL. Example:
+#   measure "GET /api/tasks" /api/tasks -H "Authorization: Bearer $token"
+measure() {
+  local name=$1 url=$2 conns i line
+  shift 2
+  [[ $url == /* ]] && url=$KEEL_URL$url
+  for conns in "${CONNS[@]}"; do
+    local keel_rps=() keel_p99=() keel_non2xx=() keel_errs=()
+    for ((i = 1; i <= REPEATS; i++)); do
+      line=$(run_wrk "$conns" "$url" "$@")
+      record keel "$line"
+      log "$name c=$conns run $i/$REPEATS keel $line"
+    done
+    local k_rps k_p99
+    k_rps=$(median "${keel_rps[@]}") k_p99=$(median "${keel_p99[@]}")
+    REPORT+=("$(printf '%-13s c=%-4s keel %8s req/s   ratio to keel /healthz %s  p99 keel %s%s' \
+      "$name" "$conns" "$(thousands "$k_rps")" "$(ratio "$k_rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")" "$(fmt_ms "$k_p99")" \
+      "$(problems keel "$(sum "${keel_non2xx[@]}")" "$(sum "${keel_errs[@]}")")")")
+  done
+}
+
+# ---------------------------------------------------------------------------------------------
+# Run
+# ---------------------------------------------------------------------------------------------
+start_nginx
+start_keel
+IDLE_RSS=$(rss_mib "$KEEL_PID")
+log "nginx on $NGINX_URL (pid $NGINX_PID), keel on $KEEL_URL (pid $KEEL_PID), idle RSS $IDLE_RSS MiB"
+log "wrk -t1 ${DURATION}s x $REPEATS per target, connections: ${CONNS[*]}"
+
+for conns in "${CONNS[@]}"; do
+  healthz_vs_nginx "$conns"
+done
+
+# Endpoints: add more here; each is quoted as a ratio to keel's /healthz in this same run.
+# measure "GET /readyz" /readyz
+
+LOADED_RSS=$(rss_mib "$KEEL_PID")
+
+{
+  echo "keel benchmark — $(date '+%Y-%m-%d %H:%M %Z'), $(nproc) cores, wrk -t1, ${DURATION}s x${REPEATS} (median)," \
+    "keel THREADS=1 APP_ENV=production (access log JSON to file, metrics, request id), nginx 1 worker access_log off"
+  printf '%s\n' "${REPORT[@]}"
+  echo "keel idle RSS: $IDLE_RSS MiB (after load: $LOADED_RSS MiB)"
+  if [ -x "$BUILD_DIR/bench/keel_micro_bench" ]; then
+    cp "$BUILD_DIR/bench/keel_micro_bench" "$TMP/keel_micro_bench"
+    echo
+    echo "keel_micro_bench --benchmark_min_time=0.2"
+    "$TMP/keel_micro_bench" --benchmark_min_time=0.2 2>&1
+  fi
+} | tee "$BUILD_DIR/bench-report.txt"

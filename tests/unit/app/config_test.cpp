@@ -1,0 +1,101 @@
+#include "app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace keel::app {
+namespace {
+
+using Env = std::map<std::string, std::string>;
+
+std::string failing_variable(const Env& env, const std::vector<std::string>& flags = {}) {
+  try {
+    load_config(env, flags);
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find(e.variable()), std::string::npos);
+    return e.variable();
+  }
+  ADD_FAILURE() << "config loaded without error";
+  return {};
+}
+
+TEST(Config, DefaultsFollowApiMd) {
+  const Config c = load_config({}, {});
+  EXPECT_EQ(c.env, Environment::kDevelopment);
+  EXPECT_EQ(c.port, 3000);
+  EXPECT_EQ(c.host, "127.0.0.1");
+  EXPECT_EQ(c.database_url, "sqlite://./data/keel.db");
+  EXPECT_EQ(c.access_token_ttl.count(), 900);
+  EXPECT_EQ(c.refresh_token_ttl.count(), 30 * 24 * 3600);
+  EXPECT_EQ(c.bcrypt_cost, 12);
+  EXPECT_EQ(c.log_format, LogFormat::kText);
+  EXPECT_EQ(c.max_body_bytes, 1u << 20);
+  EXPECT_EQ(c.max_connections, 10000u);
+  EXPECT_EQ(c.rate_limit_auth, 60);
+  EXPECT_EQ(c.login_max_failures, 10);
+  EXPECT_EQ(c.refresh_reuse_interval.count(), 10);
+  EXPECT_GE(c.threads, 1u);
+}
+
+TEST(Config, ProductionChangesDefaultsAndNeedsASecret) {
+  EXPECT_EQ(failing_variable({{"APP_ENV", "production"}}), "JWT_SECRET");
+  const Config c = load_config({{"APP_ENV", "production"}, {"JWT_SECRET", std::string(32, 's')}}, {});
+  EXPECT_EQ(c.host, "0.0.0.0");
+  EXPECT_EQ(c.log_format, LogFormat::kJson);
+}
+
+TEST(Config, ReadsEnvironmentAndFlagsWin) {
+  const Config c = load_config({{"PORT", "8080"}, {"LOG_LEVEL", "debug"}, {"MAX_BODY_BYTES", "2048"}},
+                               {"--port", "9090", "--cors-origins=https://a.example.com, https://b.example.com"});
+  EXPECT_EQ(c.port, 9090);
+  EXPECT_EQ(c.log_level, "debug");
+  EXPECT_EQ(c.max_body_bytes, 2048u);
+  ASSERT_EQ(c.cors_origins.size(), 2u);
+  EXPECT_EQ(c.cors_origins[1], "https://b.example.com");
+}
+
+TEST(Config, BadValuesNameTheVariable) {
+  const std::vector<std::pair<Env, std::string>> cases = {
+      {{{"PORT", "abc"}}, "PORT"},
+      {{{"PORT", "70000"}}, "PORT"},
+      {{{"PORT", "-1"}}, "PORT"},
+      {{{"APP_ENV", "staging"}}, "APP_ENV"},
+      {{{"DATABASE_URL", "mysql://x"}}, "DATABASE_URL"},
+      {{{"JWT_SECRET", "short"}}, "JWT_SECRET"},
+      {{{"ACCESS_TOKEN_TTL", "0"}}, "ACCESS_TOKEN_TTL"},
+      {{{"BCRYPT_COST", "9"}}, "BCRYPT_COST"},
+      {{{"BCRYPT_COST", "16"}}, "BCRYPT_COST"},
+      {{{"LOG_LEVEL", "verbose"}}, "LOG_LEVEL"},
+      {{{"LOG_FORMAT", "xml"}}, "LOG_FORMAT"},
+      {{{"CORS_ORIGINS", "example.com"}}, "CORS_ORIGINS"},
+      {{{"MAX_BODY_BYTES", "0"}}, "MAX_BODY_BYTES"},
+      {{{"MAX_CONNECTIONS", "lots"}}, "MAX_CONNECTIONS"},
+      {{{"RATE_LIMIT_AUTH", "-5"}}, "RATE_LIMIT_AUTH"},
+      {{{"REFRESH_REUSE_INTERVAL", "1.5"}}, "REFRESH_REUSE_INTERVAL"},
+      {{{"THREADS", "0"}}, "THREADS"},
+      {{{"REDIS_URL", "http://x"}}, "REDIS_URL"},
+      {{{"AMQP_URL", "redis://x"}}, "AMQP_URL"},
+      {{{"ADMIN_EMAIL", "a@b.co"}}, "ADMIN_PASSWORD"},
+      {{{"IDLE_TIMEOUT", "soon"}}, "IDLE_TIMEOUT"},
+  };
+  for (const auto& [env, variable] : cases) EXPECT_EQ(failing_variable(env), variable) << variable;
+}
+
+TEST(Config, TestEnvironmentAllowsCheapBcrypt) {
+  EXPECT_EQ(load_config({{"APP_ENV", "test"}, {"BCRYPT_COST", "4"}}, {}).bcrypt_cost, 4);
+}
+
+TEST(Config, UnknownOrIncompleteFlagsAreErrors) {
+  EXPECT_EQ(failing_variable({}, {"--no-such-thing", "1"}), "--no-such-thing");
+  EXPECT_EQ(failing_variable({}, {"--port"}), "PORT");
+}
+
+TEST(Config, EverySettingIsDocumentedWithAFlag) {
+  for (const auto& o : config_options()) {
+    EXPECT_FALSE(std::string(o.help).empty()) << o.variable;
+    EXPECT_TRUE(flag_name(o.variable).starts_with("--"));
+  }
+  EXPECT_EQ(flag_name("MAX_BODY_BYTES"), "--max-body-bytes");
+}
+
+}  // namespace
+}  // namespace keel::app
