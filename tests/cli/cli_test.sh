@@ -2,7 +2,7 @@
 # The keel command line as an operator uses it: a real process, real environment, real signals.
 # Usage: cli_test.sh <path-to-keel>
 set -uo pipefail
-keel="$1"
+keel=$(realpath "$1")
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$work"' EXIT
@@ -22,6 +22,12 @@ out=$("$keel" --help); rc=$?
 check "--help exits 0" test $rc -eq 0
 for opt in --port PORT --database-url DATABASE_URL --max-body-bytes MAX_BODY_BYTES --jwt-secret --threads migrate serve; do
   check "--help documents $opt" contains "$out" "$opt"
+done
+
+# every setting --help lists is documented in docs/configuration.md
+docs="$(dirname "$0")/../../docs/configuration.md"
+for variable in $(grep -oE '^  --[a-z-]+ +[A-Z_]+' <<<"$out" | awk '{print $2}'); do
+  check "docs/configuration.md documents $variable" grep -q "\`$variable\`" "$docs"
 done
 
 # bad configuration stops the start with a message naming the variable (exit 2)
