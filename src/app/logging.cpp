@@ -5,13 +5,12 @@
 #include <cstdio>
 #include <mutex>
 
-#include <boost/json/serialize.hpp>
-#include <boost/json/string.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
+#include "core/json_text.hpp"
 
 namespace keel::app {
 namespace {
@@ -52,9 +51,11 @@ class JsonFormatter final : public spdlog::formatter {
       dest.push_back('\n');
       return;
     }
-    const std::string line = fmt::format(
-        R"({{"time":"{}","level":"{}","msg":{}}})", format_timestamp(msg.time), level_name(msg.level),
-        boost::json::serialize(boost::json::string(std::string_view(msg.payload.data(), msg.payload.size()))));
+    std::string line = R"({"time":")" + format_timestamp(msg.time) + R"(","level":")";
+    line.append(level_name(msg.level));
+    line.append(R"(","msg":)");
+    append_json_string(line, std::string_view(msg.payload.data(), msg.payload.size()));
+    line.push_back('}');
     dest.append(line.data(), line.data() + line.size());
     dest.push_back('\n');
   }

@@ -4,19 +4,39 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <ctime>
+#include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace keel {
 
+namespace {
+
+// CSPRNG bytes fetched 4 KiB at a time: one RAND_bytes call (with its locking and getpid)
+// per ~400 ids instead of one per id.
+void random_bytes(unsigned char* out, std::size_t n) {
+  thread_local std::array<unsigned char, 4096> pool;
+  thread_local std::size_t used = pool.size();
+  if (used + n > pool.size()) {
+    if (RAND_bytes(pool.data(), static_cast<int>(pool.size())) != 1) {
+      // Without a CSPRNG no id can be trusted to be unique; this ends the request as a 500.
+      throw std::runtime_error("RAND_bytes failed");
+    }
+    used = 0;
+  }
+  std::memcpy(out, pool.data() + used, n);
+  std::memset(pool.data() + used, 0, n);  // bytes handed out are not kept
+  used += n;
+}
+
+}  // namespace
+
 std::string new_uuid_v7() {
   std::array<unsigned char, 16> b{};
-  if (RAND_bytes(b.data() + 6, 10) != 1) {
-    // Without a CSPRNG no id can be trusted to be unique; this ends the request as a 500.
-    throw std::runtime_error("RAND_bytes failed");
-  }
+  random_bytes(b.data() + 6, 10);
   const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  std::chrono::system_clock::now().time_since_epoch())
                                                  .count());
@@ -49,13 +69,33 @@ bool is_uuid(std::string_view s) noexcept {
 }
 
 std::string format_timestamp(SystemTime t) {
+  std::string out;
+  out.reserve(24);
+  append_timestamp(out, t);
+  return out;
+}
+
+void append_timestamp(std::string& out, SystemTime t) {
   const auto ms_total = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms_total / 1000);
-  const int ms = static_cast<int>(ms_total % 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  const auto floor_div = [](long long a, long long b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); };
+  const long long secs = floor_div(ms_total, 1000);
+  const int ms = static_cast<int>(ms_total - secs * 1000);
+  // The date and time to the second change once a second; format them once per thread.
+  thread_local long long cached_secs = std::numeric_limits<long long>::min();
+  thread_local std::string cached;  // "YYYY-MM-DDTHH:MM:SS."
+  if (secs != cached_secs) {
+    const std::time_t tt = static_cast<std::time_t>(secs);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    cached = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                         tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_secs = secs;
+  }
+  out.append(cached);
+  out.push_back(static_cast<char>('0' + ms / 100));
+  out.push_back(static_cast<char>('0' + ms / 10 % 10));
+  out.push_back(static_cast<char>('0' + ms % 10));
+  out.push_back('Z');
 }
 
 std::string now_timestamp() { return format_timestamp(std::chrono::system_clock::now()); }

@@ -17,6 +17,9 @@ using SystemTime = std::chrono::system_clock::time_point;
 /// RFC 3339 UTC with milliseconds, e.g. "2026-11-24T03:55:23.123Z".
 std::string format_timestamp(SystemTime t);
 
+/// Appends format_timestamp(t) to `out`.
+void append_timestamp(std::string& out, SystemTime t);
+
 /// The current time as format_timestamp renders it.
 std::string now_timestamp();
 

@@ -22,14 +22,20 @@ std::optional<std::string_view> Headers::get(std::string_view name) const noexce
   return std::nullopt;
 }
 
+// A response typically carries a few fields: one allocation instead of several regrowths.
+constexpr std::size_t kTypicalFields = 4;
+
 void Headers::set(std::string_view name, std::string value) {
   erase(name);
-  fields_.emplace_back(std::string(name), std::move(value));
+  add(name, std::move(value));
 }
 
 void Headers::add(std::string_view name, std::string value) {
+  if (fields_.capacity() == 0) fields_.reserve(kTypicalFields);
   fields_.emplace_back(std::string(name), std::move(value));
 }
+
+void Headers::reserve(std::size_t n) { fields_.reserve(n); }
 
 void Headers::erase(std::string_view name) {
   std::erase_if(fields_, [&](const auto& f) { return iequals(f.first, name); });

@@ -19,6 +19,8 @@ class Headers {
   /// Appends a field, keeping others of the same name.
   void add(std::string_view name, std::string value);
   void erase(std::string_view name);
+  /// Room for `n` fields without regrowing.
+  void reserve(std::size_t n);
 
   auto begin() const noexcept { return fields_.begin(); }
   auto end() const noexcept { return fields_.end(); }

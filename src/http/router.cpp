@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include <boost/container/small_vector.hpp>
 #include <boost/url/pct_string_view.hpp>
 
 #include "core/error.hpp"
@@ -13,14 +14,28 @@ namespace {
 constexpr std::string_view kApiPrefix = "/api/";
 constexpr std::string_view kVersionedPrefix = "/api/v1/";
 
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> out;
+// Segments of a path; no allocation for paths of up to 8 segments.
+using Segments = boost::container::small_vector<std::string_view, 8>;
+
+void append_segments(Segments& out, std::string_view path) {
   std::size_t pos = 1;  // paths start with '/'
   while (pos <= path.size()) {
     const std::size_t next = path.find('/', pos);
     const std::size_t end = next == std::string_view::npos ? path.size() : next;
     out.push_back(path.substr(pos, end - pos));
     pos = end + 1;
+  }
+}
+
+// The segments of the canonical form of `path` (see Router::canonical_path), as views.
+Segments canonical_segments(std::string_view path) {
+  Segments out;
+  if (path.starts_with(kApiPrefix) && !path.starts_with(kVersionedPrefix) && path != "/api/v1") {
+    out.push_back("api");
+    out.push_back("v1");
+    append_segments(out, path.substr(kApiPrefix.size() - 1));
+  } else {
+    append_segments(out, path);
   }
   return out;
 }
@@ -56,7 +71,7 @@ void Router::add(Method method, std::string_view pattern, Handler handler) {
   if (!target) {
     Pattern p;
     p.text = canonical;
-    for (auto seg : split_path(canonical)) {
+    for (auto seg : canonical_segments(canonical)) {
       if (seg.starts_with(':')) {
         if (seg.size() == 1) throw std::invalid_argument("route parameter needs a name: " + canonical);
         p.segments.push_back({std::string(seg.substr(1)), true});
@@ -74,8 +89,7 @@ void Router::add(Method method, std::string_view pattern, Handler handler) {
 }
 
 const Router::Pattern* Router::find_pattern(std::string_view path, Context& ctx) const {
-  const std::string canonical = canonical_path(path);
-  const auto parts = split_path(canonical);
+  const Segments parts = canonical_segments(path);
   const Pattern* best = nullptr;
   std::size_t best_literals = 0;
   for (const auto& p : patterns_) {

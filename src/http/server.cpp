@@ -3,6 +3,7 @@
 #include <array>
 #include <atomic>
 #include <ctime>
+#include <iterator>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -17,9 +18,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
@@ -27,6 +30,7 @@
 #include "core/metrics.hpp"
 #include "http/error_response.hpp"
 #include "http/request_id.hpp"
+#include "http/wire.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -39,19 +43,38 @@ namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
+// Bodies up to this size are copied behind the head and sent as one buffer; larger ones go
+// as a second buffer of the same write.
+constexpr std::size_t kCopyBodyBelow = 16 * 1024;
 // After an error answer the peer may still be sending; reading a little before closing
 // keeps the kernel from resetting the connection before the client reads our answer.
 constexpr std::size_t kLingerBytes = 4 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(2);
+// Deadlines only need to be right to a few milliseconds: the coarse clock reads for a
+// fraction of the cost, and is read three times per request.
+std::chrono::nanoseconds coarse_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+constexpr auto kNoDeadline = std::chrono::nanoseconds::max();
 
 using BeastRequest = bhttp::request<bhttp::string_body>;
-using BeastResponse = bhttp::response<bhttp::string_body>;
 
-// What stop() needs to see of a session: whether it is waiting for a next request.
-// Only touched on the session's own executor.
+// One connection as its event loop's sweeper and stop() see it. Only touched on that loop.
 struct SessionState {
-  beast::tcp_stream* stream = nullptr;
-  bool idle = false;
+  tcp::socket* socket = nullptr;
+  std::chrono::nanoseconds deadline = kNoDeadline;  // the pending socket operation's (coarse_now)
+  bool idle = false;                         // waiting for a next request with nothing buffered
+  bool timed_out = false;
+};
+
+// One I/O thread: its event loop and the connections it serves.
+// The list is declared first so it outlives the loop: destroying the loop destroys parked
+// coroutines, whose cleanup erases them from the list.
+struct Loop {
+  std::list<SessionState*> sessions;
+  asio::io_context io{1};
 };
 
 // The Date header, formatted at most once a second per thread.
@@ -74,13 +97,24 @@ const std::string& http_date() {
 std::optional<Error> parse_failure(const beast::error_code& ec) {
   if (ec == bhttp::error::header_limit) return Error::headers_too_large();
   if (ec == bhttp::error::body_limit) return std::nullopt;  // handled by the caller, it knows the limit
-  if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
-      ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
-      ec == asio::error::broken_pipe) {
+  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
+      ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == asio::error::broken_pipe) {
     return std::nullopt;  // the peer stalled or left: nobody to answer
   }
   return Error::bad_request("The request is not valid HTTP/1.1 (" + ec.message() + ")");
 }
+
+// Sets the deadline of the socket operation about to start; cleared when it completes.
+class Deadline {
+ public:
+  Deadline(SessionState& s, std::chrono::milliseconds d) : s_(s) { s_.deadline = coarse_now() + d; }
+  ~Deadline() { s_.deadline = kNoDeadline; }
+  Deadline(const Deadline&) = delete;
+  Deadline& operator=(const Deadline&) = delete;
+
+ private:
+  SessionState& s_;
+};
 
 }  // namespace
 
@@ -93,30 +127,37 @@ struct Server::Impl {
   ExchangeObserver observer;
   ServerGauges gauges;
 
-  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<std::unique_ptr<Loop>> loops;
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
   std::unique_ptr<tcp::acceptor> acceptor;
   std::uint16_t port = 0;
-  std::size_t next_context = 0;
+  std::size_t next_loop = 0;
 
   std::atomic<std::size_t> open{0};
   std::atomic<bool> stopping{false};
   std::mutex stop_mutex;
   bool stopped = false;
 
-  using SessionList = std::list<std::pair<std::shared_ptr<SessionState>, asio::any_io_executor>>;
-  std::mutex sessions_mutex;
-  SessionList sessions;
+  std::chrono::milliseconds sweep_interval() const {
+    const auto shortest = std::min({options.header_timeout, options.body_timeout, options.idle_timeout,
+                                    options.write_timeout});
+    return std::clamp(shortest / 5, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  }
 
   asio::awaitable<void> accept_loop();
-  asio::awaitable<void> session(tcp::socket socket, bool over_capacity);
-  asio::awaitable<bool> serve_one(beast::tcp_stream& stream, BeastRequest hreq, const std::string& remote,
-                                  Clock::time_point started);
-  asio::awaitable<void> answer_error(beast::tcp_stream& stream, const Error& e, std::string request_id,
-                                     std::string_view method, std::string_view path, const std::string& remote,
-                                     Clock::time_point started);
-  asio::awaitable<void> linger_close(beast::tcp_stream& stream);
+  asio::awaitable<void> sweep(Loop& loop);
+  asio::awaitable<void> session(Loop& loop, tcp::socket socket, bool over_capacity);
+  asio::awaitable<beast::error_code> read_request(SessionState& state, tcp::socket& socket,
+                                                  beast::flat_buffer& buffer,
+                                                  bhttp::request_parser<bhttp::string_body>& parser);
+  asio::awaitable<bool> serve_one(SessionState& state, tcp::socket& socket, BeastRequest hreq,
+                                  const std::string& remote, Clock::time_point started);
+  asio::awaitable<bool> write(SessionState& state, tcp::socket& socket, std::string head, std::string body);
+  asio::awaitable<void> answer_error(SessionState& state, tcp::socket& socket, const Error& e,
+                                     std::string request_id, std::string_view method, std::string_view path,
+                                     const std::string& remote, Clock::time_point started);
+  asio::awaitable<void> linger_close(SessionState& state, tcp::socket& socket);
   void report(const Exchange& ex) {
     if (observer) observer(ex);
   }
@@ -128,9 +169,9 @@ Server::Server(ServerOptions options, const Pipeline& pipeline, ExchangeObserver
 Server::~Server() {
   stop();
   // Destroying an event loop destroys the coroutines still parked on it (after a shutdown
-  // timeout); their cleanup touches the session list, so the loops go first.
+  // timeout), and their cleanup touches this Impl: so the acceptor and loops go first.
   impl_->acceptor.reset();
-  impl_->contexts.clear();
+  impl_->loops.clear();
 }
 
 std::uint16_t Server::port() const noexcept { return impl_->port; }
@@ -140,18 +181,18 @@ void Server::start() {
   Impl& s = *impl_;
   const std::size_t n = std::max<std::size_t>(1, s.options.threads);
   for (std::size_t i = 0; i < n; ++i) {
-    s.contexts.push_back(std::make_unique<asio::io_context>(1));
-    s.guards.push_back(asio::make_work_guard(*s.contexts.back()));
+    s.loops.push_back(std::make_unique<Loop>());
+    s.guards.push_back(asio::make_work_guard(s.loops.back()->io));
   }
 
-  tcp::resolver resolver(*s.contexts[0]);
+  tcp::resolver resolver(s.loops[0]->io);
   beast::error_code ec;
   auto results = resolver.resolve(s.options.host, std::to_string(s.options.port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) throw std::runtime_error("cannot resolve HOST " + s.options.host + ": " + ec.message());
   const tcp::endpoint endpoint = results.begin()->endpoint();
 
-  s.acceptor = std::make_unique<tcp::acceptor>(*s.contexts[0]);
+  s.acceptor = std::make_unique<tcp::acceptor>(s.loops[0]->io);
   s.acceptor->open(endpoint.protocol(), ec);
   if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor->bind(endpoint, ec);
@@ -162,16 +203,20 @@ void Server::start() {
   }
   s.port = s.acceptor->local_endpoint().port();
 
-  asio::co_spawn(*s.contexts[0], s.accept_loop(), [](std::exception_ptr e) {
-    if (!e) return;
-    try {
-      std::rethrow_exception(e);
-    } catch (const std::exception& ex) {
-      spdlog::critical("accept loop ended: {}", ex.what());
-    }
-  });
-  for (auto& ctx : s.contexts) {
-    s.threads.emplace_back([io = ctx.get()] {
+  auto log_exception = [](const char* what) {
+    return [what](std::exception_ptr e) {
+      if (!e) return;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex) {
+        spdlog::critical("{} ended: {}", what, ex.what());
+      }
+    };
+  };
+  asio::co_spawn(s.loops[0]->io, s.accept_loop(), log_exception("accept loop"));
+  for (auto& loop : s.loops) {
+    asio::co_spawn(loop->io, s.sweep(*loop), log_exception("timeout sweeper"));
+    s.threads.emplace_back([io = &loop->io] {
       for (;;) {
         try {
           io->run();
@@ -189,20 +234,20 @@ void Server::stop() {
   std::lock_guard stop_lock(s.stop_mutex);
   if (s.stopped) return;
   s.stopped = true;
-  if (s.contexts.empty()) return;  // never started
+  if (s.loops.empty()) return;  // never started
   s.stopping = true;
 
   asio::post(s.acceptor->get_executor(), [&s] {
     beast::error_code ignored;
     s.acceptor->close(ignored);
   });
-  {
-    std::lock_guard lock(s.sessions_mutex);
-    for (auto& [state, ex] : s.sessions) {
-      asio::post(ex, [state = state] {
-        if (state->stream && state->idle) state->stream->cancel();
-      });
-    }
+  for (auto& loop : s.loops) {
+    asio::post(loop->io, [l = loop.get()] {
+      for (SessionState* state : l->sessions) {
+        beast::error_code ignored;
+        if (state->idle) state->socket->cancel(ignored);
+      }
+    });
   }
   const auto deadline = Clock::now() + s.options.shutdown_timeout;
   while (s.open.load() > 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -211,7 +256,7 @@ void Server::stop() {
                  s.options.shutdown_timeout.count());
   }
   s.guards.clear();
-  for (auto& ctx : s.contexts) ctx->stop();
+  for (auto& loop : s.loops) loop->io.stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
 }
@@ -219,8 +264,8 @@ void Server::stop() {
 asio::awaitable<void> Server::Impl::accept_loop() {
   asio::steady_timer backoff(acceptor->get_executor());
   for (;;) {
-    auto& ctx = *contexts[next_context++ % contexts.size()];
-    auto [ec, socket] = co_await acceptor->async_accept(ctx, kTuple);
+    Loop& loop = *loops[next_loop++ % loops.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(loop.io, kTuple);
     if (ec) {
       if (stopping || ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
       // Out of file descriptors or similar: keep serving the open connections, retry soon.
@@ -233,8 +278,7 @@ asio::awaitable<void> Server::Impl::accept_loop() {
     socket.set_option(tcp::no_delay(true), ignored);
     const bool over_capacity = open.fetch_add(1) >= options.max_connections;
     if (gauges.open_connections) gauges.open_connections->add(1);
-    auto ex = socket.get_executor();
-    asio::co_spawn(ex, session(std::move(socket), over_capacity), [](std::exception_ptr e) {
+    asio::co_spawn(loop.io, session(loop, std::move(socket), over_capacity), [](std::exception_ptr e) {
       if (!e) return;
       try {
         std::rethrow_exception(e);
@@ -245,40 +289,52 @@ asio::awaitable<void> Server::Impl::accept_loop() {
   }
 }
 
-asio::awaitable<void> Server::Impl::session(tcp::socket socket, bool over_capacity) {
+// Socket timeouts without a timer per operation: each session records the deadline of its
+// pending operation, and one timer per loop cancels the operations that are past theirs.
+asio::awaitable<void> Server::Impl::sweep(Loop& loop) {
+  asio::steady_timer timer(loop.io);
+  const auto interval = sweep_interval();
+  for (;;) {
+    timer.expires_after(interval);
+    auto [ec] = co_await timer.async_wait(kTuple);
+    if (ec) co_return;  // deadlines still matter while shutting down; the loop's end stops this
+    const auto now = coarse_now();
+    for (SessionState* state : loop.sessions) {
+      if (state->deadline <= now) {
+        state->timed_out = true;
+        state->deadline = kNoDeadline;
+        beast::error_code ignored;
+        state->socket->cancel(ignored);
+      }
+    }
+  }
+}
+
+asio::awaitable<void> Server::Impl::session(Loop& loop, tcp::socket socket, bool over_capacity) {
   std::string remote;
   {
     beast::error_code ec;
     const auto ep = socket.remote_endpoint(ec);
     if (!ec) remote = ep.address().to_string();
   }
-  beast::tcp_stream stream(std::move(socket));
-  auto state = std::make_shared<SessionState>();
-  state->stream = &stream;
-  SessionList::iterator registration;
-  {
-    std::lock_guard lock(sessions_mutex);
-    registration = sessions.emplace(sessions.end(), state, stream.get_executor());
-  }
+  SessionState state;
+  state.socket = &socket;
+  loop.sessions.push_front(&state);
   struct Cleanup {
     Impl& s;
-    std::shared_ptr<SessionState>& state;
-    SessionList::iterator it;
+    Loop& loop;
+    std::list<SessionState*>::iterator it;
     ~Cleanup() {
-      state->stream = nullptr;
-      {
-        std::lock_guard lock(s.sessions_mutex);
-        s.sessions.erase(it);
-      }
+      loop.sessions.erase(it);
       if (s.gauges.open_connections) s.gauges.open_connections->add(-1);
       s.open.fetch_sub(1);
     }
-  } cleanup{*this, state, registration};
+  } cleanup{*this, loop, loop.sessions.begin()};
 
   if (over_capacity) {
     Error busy = Error::unavailable("The server has too many open connections; try again shortly")
                      .with_header("Retry-After", "1");
-    co_await answer_error(stream, busy, new_uuid_v7(), "-", "-", remote, Clock::now());
+    co_await answer_error(state, socket, busy, new_uuid_v7(), "-", "-", remote, Clock::now());
     co_return;
   }
 
@@ -287,10 +343,14 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, bool over_capaci
   for (;;) {
     if (buffer.size() == 0) {
       if (stopping) break;
-      state->idle = true;
-      stream.expires_after(first ? options.header_timeout : options.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kTuple);
-      state->idle = false;
+      state.idle = true;
+      std::size_t n = 0;
+      beast::error_code ec;
+      {
+        Deadline d(state, first ? options.header_timeout : options.idle_timeout);
+        std::tie(ec, n) = co_await socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
+      }
+      state.idle = false;
       if (ec) break;  // closed, idle too long, or shutting down: nothing half-received
       buffer.commit(n);
     }
@@ -300,21 +360,13 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, bool over_capaci
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    stream.expires_after(options.header_timeout);
-    auto [hec, hn] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
-    if (!hec && !parser.is_done()) {
-      const auto expect = parser.get()[bhttp::field::expect];
-      if (beast::iequals(expect, "100-continue")) {
-        bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
-        stream.expires_after(options.write_timeout);
-        auto [wec, wn] = co_await bhttp::async_write(stream, cont, kTuple);
-        if (wec) break;
-      }
-      stream.expires_after(options.body_timeout);
-      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-      hec = bec;
-    }
+    parser.eager(true);
+    const beast::error_code hec = co_await read_request(state, socket, buffer, parser);
     if (hec) {
+      if (state.timed_out) {
+        spdlog::debug("connection from {} dropped: timed out mid-request", remote);
+        co_return;
+      }
       std::optional<std::string_view> incoming_id;
       std::string method = "-";
       std::string path = "-";
@@ -325,23 +377,62 @@ asio::awaitable<void> Server::Impl::session(tcp::socket socket, bool over_capaci
         path = std::string(h.target().substr(0, h.target().find('?')));
       }
       if (hec == bhttp::error::body_limit) {
-        co_await answer_error(stream, Error::payload_too_large(options.max_body_bytes), request_id_for(incoming_id),
-                              method, path, remote, started);
+        co_await answer_error(state, socket, Error::payload_too_large(options.max_body_bytes),
+                              request_id_for(incoming_id), method, path, remote, started);
       } else if (auto answer = parse_failure(hec)) {
-        co_await answer_error(stream, *answer, request_id_for(incoming_id), method, path, remote, started);
+        co_await answer_error(state, socket, *answer, request_id_for(incoming_id), method, path, remote, started);
       } else {
         spdlog::debug("connection from {} dropped: {}", remote, hec.message());
       }
       co_return;
     }
-    const bool keep = co_await serve_one(stream, parser.release(), remote, started);
+    const bool keep = co_await serve_one(state, socket, parser.release(), remote, started);
     if (!keep) break;
   }
-  co_await linger_close(stream);
+  if (!state.timed_out) co_await linger_close(state, socket);
 }
 
-asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, BeastRequest hreq, const std::string& remote,
-                                              Clock::time_point started) {
+// Feeds the parser from the buffer and reads more only when it needs more: most requests
+// arrive whole in one read, and are then parsed without another trip through the event loop.
+asio::awaitable<beast::error_code> Server::Impl::read_request(SessionState& state, tcp::socket& socket,
+                                                              beast::flat_buffer& buffer,
+                                                              bhttp::request_parser<bhttp::string_body>& parser) {
+  bool continue_sent = false;
+  for (;;) {
+    while (buffer.size() > 0 && !parser.is_done()) {
+      beast::error_code ec;
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (ec == bhttp::error::need_more) break;
+      if (ec) co_return ec;
+      if (used == 0) break;
+    }
+    if (parser.is_done()) co_return beast::error_code{};
+
+    const bool header_done = parser.is_header_done();
+    if (header_done && !continue_sent && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
+      continue_sent = true;
+      std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
+      if (!co_await write(state, socket, std::move(interim), std::string())) co_return asio::error::broken_pipe;
+    }
+    beast::error_code ec;
+    std::size_t n = 0;
+    {
+      Deadline d(state, header_done ? options.body_timeout : options.header_timeout);
+      std::tie(ec, n) = co_await socket.async_read_some(buffer.prepare(kReadChunk), kTuple);
+    }
+    if (ec == asio::error::eof) {
+      beast::error_code eof;
+      parser.put_eof(eof);
+      co_return eof ? eof : beast::error_code(bhttp::error::partial_message);
+    }
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+}
+
+asio::awaitable<bool> Server::Impl::serve_one(SessionState& state, tcp::socket& socket, BeastRequest hreq,
+                                              const std::string& remote, Clock::time_point started) {
   Request req;
   Context ctx;
   std::optional<std::string_view> incoming_id;
@@ -352,10 +443,10 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, BeastRe
   req.target = std::string(hreq.target());
   const auto q = req.target.find('?');
   req.path = req.target.substr(0, q);
+  req.headers.reserve(static_cast<std::size_t>(std::distance(hreq.begin(), hreq.end())));
   for (const auto& field : hreq) req.headers.add(field.name_string(), std::string(field.value()));
   req.body = std::move(hreq.body());
   req.remote_address = remote;
-  const bool head = req.method == Method::kHead;
 
   std::optional<Response> res;
   std::exception_ptr failure;
@@ -383,48 +474,51 @@ asio::awaitable<bool> Server::Impl::serve_one(beast::tcp_stream& stream, BeastRe
   }
 
   const bool keep_alive = hreq.keep_alive() && !stopping;
-  BeastResponse out{static_cast<bhttp::status>(res->status), hreq.version()};
-  for (const auto& [name, value] : res->headers) out.set(name, value);
-  out.set(bhttp::field::date, http_date());
-  out.set("X-Request-Id", ctx.request_id);
-  const std::size_t bytes = res->body.size();
-  if (head) {
-    if (res->status != 204 && res->status != 304) out.content_length(bytes);
-  } else {
-    out.body() = std::move(res->body);
-    out.prepare_payload();
-  }
-  out.keep_alive(keep_alive);
-
-  stream.expires_after(options.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+  const bool head = req.method == Method::kHead;
+  std::string wire = serialize_head(*res,
+                                    {.keep_alive = keep_alive,
+                                     .http10 = hreq.version() == 10,
+                                     .date = http_date(),
+                                     .request_id = ctx.request_id},
+                                    res->body.size() < kCopyBodyBelow ? res->body.size() : 0);
+  // Arguments are built before co_await: g++ 12 mishandles temporaries made inside a
+  // co_await expression (a conditional here destroyed its string twice).
+  std::string body;
+  if (!head) body = std::move(res->body);
+  const std::size_t bytes = body.size();
+  const bool ok = co_await write(state, socket, std::move(wire), std::move(body));
   report({.method = hreq.method_string(),
           .path = req.path,
           .route = ctx.route,
           .status = res->status,
-          .bytes = head ? 0 : bytes,
+          .bytes = bytes,
           .duration = Clock::now() - started,
           .request_id = ctx.request_id,
           .user_id = ctx.user_id,
           .remote_address = remote});
-  co_return !ec && keep_alive;
+  co_return ok && keep_alive;
 }
 
-asio::awaitable<void> Server::Impl::answer_error(beast::tcp_stream& stream, const Error& e, std::string request_id,
-                                                 std::string_view method, std::string_view path,
-                                                 const std::string& remote, Clock::time_point started) {
+asio::awaitable<bool> Server::Impl::write(SessionState& state, tcp::socket& socket, std::string head,
+                                          std::string body) {
+  if (body.size() < kCopyBodyBelow) {
+    head.append(body);
+    body.clear();
+  }
+  const std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::buffer(body)};
+  Deadline d(state, options.write_timeout);
+  auto [ec, n] = co_await asio::async_write(socket, buffers, kTuple);
+  co_return !ec;
+}
+
+asio::awaitable<void> Server::Impl::answer_error(SessionState& state, tcp::socket& socket, const Error& e,
+                                                 std::string request_id, std::string_view method,
+                                                 std::string_view path, const std::string& remote,
+                                                 Clock::time_point started) {
   Response res = error_response(e, request_id);
-  BeastResponse out{static_cast<bhttp::status>(res.status), 11};
-  for (const auto& [name, value] : res.headers) out.set(name, value);
-  out.set(bhttp::field::date, http_date());
-  out.set("X-Request-Id", request_id);
-  out.set("X-Content-Type-Options", "nosniff");
+  std::string wire = serialize_head(res, {.keep_alive = false, .date = http_date(), .request_id = request_id});
   const std::size_t bytes = res.body.size();
-  out.body() = std::move(res.body);
-  out.prepare_payload();
-  out.keep_alive(false);
-  stream.expires_after(options.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, out, kTuple);
+  const bool ok = co_await write(state, socket, std::move(wire), std::move(res.body));
   report({.method = method,
           .path = path,
           .route = {},
@@ -434,23 +528,23 @@ asio::awaitable<void> Server::Impl::answer_error(beast::tcp_stream& stream, cons
           .request_id = request_id,
           .user_id = {},
           .remote_address = remote});
-  if (!ec) co_await linger_close(stream);
+  if (ok) co_await linger_close(state, socket);
 }
 
-asio::awaitable<void> Server::Impl::linger_close(beast::tcp_stream& stream) {
+asio::awaitable<void> Server::Impl::linger_close(SessionState& state, tcp::socket& socket) {
   beast::error_code ec;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  socket.shutdown(tcp::socket::shutdown_send, ec);
   if (!ec) {
     std::array<char, 4096> sink;
     std::size_t total = 0;
-    stream.expires_after(kLingerTime);
+    Deadline d(state, kLingerTime);
     while (total < kLingerBytes) {
-      auto [rec, n] = co_await stream.async_read_some(asio::buffer(sink), kTuple);
+      auto [rec, n] = co_await socket.async_read_some(asio::buffer(sink), kTuple);
       if (rec) break;
       total += n;
     }
   }
-  stream.close();
+  socket.close(ec);
 }
 
 }  // namespace keel::http

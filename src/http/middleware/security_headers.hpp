@@ -4,8 +4,8 @@
 
 namespace keel::http {
 
-/// Adds nosniff, frame-deny and referrer headers to every response, and
-/// `Cache-Control: no-store` to API responses that set no cache policy of their own.
+/// `Cache-Control: no-store` on API responses that set no cache policy of their own.
+/// (nosniff, frame-deny and referrer headers are on every response: see http::kFixedHeaders.)
 Task<Response> security_headers_middleware(Request& req, Context& ctx, Next next);
 
 }  // namespace keel::http
