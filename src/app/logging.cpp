@@ -24,9 +24,10 @@ class BufferedStdoutSink final : public spdlog::sinks::base_sink<std::mutex> {
   void sink_it_(const spdlog::details::log_msg& msg) override {
     spdlog::memory_buf_t buf;
     formatter_->format(msg, buf);
-    std::fwrite(buf.data(), 1, buf.size(), stdout);
+    // base_sink's mutex already serialises writers: skip stdio's own lock.
+    fwrite_unlocked(buf.data(), 1, buf.size(), stdout);
   }
-  void flush_() override { std::fflush(stdout); }
+  void flush_() override { fflush_unlocked(stdout); }
 };
 
 std::string_view level_name(spdlog::level::level_enum l) {
