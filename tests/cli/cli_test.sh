@@ -77,6 +77,10 @@ check "serve answers /healthz (in ${ready_ms} ms)" test -n "$port"
 check "serve is ready within 1 s" test "$ready_ms" -lt 1000
 check "default database is ./data/keel.db" test -f "$work/data/keel.db"
 body=$(curl -s "http://127.0.0.1:$port/healthz")
+err=$(PORT="$port" DATABASE_URL="sqlite://$work/other.db" "$keel" 2>&1); rc=$?
+check "a port in use exits 1" test $rc -eq 1
+check "a port in use is explained" contains "$err" "cannot listen on 127.0.0.1:$port"
+
 check "healthz body" test "$body" = '{"status":"ok"}'
 kill -TERM "$pid"
 for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

@@ -1,0 +1,55 @@
+#include "http/wire.hpp"
+
+#include <gtest/gtest.h>
+
+namespace keel::http {
+namespace {
+
+TEST(Wire, SerialisesStatusHeadersAndFraming) {
+  Response res = Response::json_text(201, R"({"a":1})");
+  res.headers.set("Location", "/api/v1/tasks/1");
+  const std::string head = serialize_head(res, {.keep_alive = true, .date = "Tue, 24 Nov 2026 09:00:00 GMT",
+                                                .request_id = "rid-1"});
+  EXPECT_EQ(head.rfind("HTTP/1.1 201 Created\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("Content-Type: application/json; charset=utf-8\r\n"), std::string::npos);
+  EXPECT_NE(head.find("Location: /api/v1/tasks/1\r\n"), std::string::npos);
+  EXPECT_NE(head.find("X-Request-Id: rid-1\r\n"), std::string::npos);
+  EXPECT_NE(head.find("Date: Tue, 24 Nov 2026 09:00:00 GMT\r\n"), std::string::npos);
+  EXPECT_NE(head.find("Content-Length: 7\r\n"), std::string::npos);
+  EXPECT_NE(head.find("X-Content-Type-Options: nosniff\r\n"), std::string::npos);
+  EXPECT_EQ(head.find("Connection:"), std::string::npos) << "keep-alive is HTTP/1.1's default";
+  EXPECT_TRUE(head.ends_with("\r\n\r\n"));
+}
+
+TEST(Wire, ConnectionHeaderOnlyWhenNeeded) {
+  const Response res = Response::empty(200);
+  EXPECT_NE(serialize_head(res, {.keep_alive = false}).find("Connection: close\r\n"), std::string::npos);
+  EXPECT_NE(serialize_head(res, {.keep_alive = true, .http10 = true}).find("Connection: keep-alive\r\n"),
+            std::string::npos);
+}
+
+TEST(Wire, NoContentLengthForBodilessStatuses) {
+  for (int status : {204, 304}) {
+    EXPECT_EQ(serialize_head(Response::empty(status), {}).find("Content-Length"), std::string::npos) << status;
+  }
+  EXPECT_NE(serialize_head(Response::empty(200), {}).find("Content-Length: 0\r\n"), std::string::npos);
+}
+
+TEST(Wire, HeaderValuesWithLineBreaksAreDropped) {
+  Response res = Response::empty(200);
+  res.headers.set("X-Evil", "a\r\nSet-Cookie: stolen=1");
+  res.headers.set("X-Fine", "ok");
+  const std::string head = serialize_head(res, {.request_id = "bad\r\nid"});
+  EXPECT_EQ(head.find("Set-Cookie"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Request-Id"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Fine: ok\r\n"), std::string::npos);
+}
+
+TEST(Wire, ReasonPhrases) {
+  EXPECT_EQ(reason_phrase(404), "Not Found");
+  EXPECT_EQ(reason_phrase(431), "Request Header Fields Too Large");
+  EXPECT_EQ(reason_phrase(599), "Unknown");
+}
+
+}  // namespace
+}  // namespace keel::http
