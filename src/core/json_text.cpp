@@ -30,6 +30,16 @@ void append_json_string(std::string& out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   while (!s.empty()) {
+    // Most text is printable ASCII with nothing to escape: copy such runs in one append.
+    std::size_t run = 0;
+    while (run < s.size()) {
+      const auto r = static_cast<unsigned char>(s[run]);
+      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
+      ++run;
+    }
+    out.append(s.substr(0, run));
+    s.remove_prefix(run);
+    if (s.empty()) break;
     const auto c = static_cast<unsigned char>(s[0]);
     if (c == '"' || c == '\\') {
       out.push_back('\\');

@@ -42,7 +42,7 @@ namespace keel::http {
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::size_t kReadChunk = 4 * 1024;
 // Bodies up to this size are copied behind the head and sent as one buffer; larger ones go
 // as a second buffer of the same write.
 constexpr std::size_t kCopyBodyBelow = 16 * 1024;
