@@ -1,7 +1,16 @@
 #include "core/json_text.hpp"
 
+#include <array>
+
 namespace keel {
 namespace {
+
+// true for bytes that can be copied into a JSON string as they are.
+constexpr auto kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return t;
+}();
 
 // Length of the valid UTF-8 sequence at the start of `s`, or 0 when it is not valid.
 std::size_t utf8_sequence(std::string_view s) {
@@ -32,11 +41,7 @@ void append_json_string(std::string& out, std::string_view s) {
   while (!s.empty()) {
     // Most text is printable ASCII with nothing to escape: copy such runs in one append.
     std::size_t run = 0;
-    while (run < s.size()) {
-      const auto r = static_cast<unsigned char>(s[run]);
-      if (r < 0x20 || r >= 0x80 || r == '"' || r == '\\') break;
-      ++run;
-    }
+    while (run < s.size() && kPlain[static_cast<unsigned char>(s[run])]) ++run;
     out.append(s.substr(0, run));
     s.remove_prefix(run);
     if (s.empty()) break;

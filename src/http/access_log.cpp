@@ -16,6 +16,14 @@ void append_number(std::string& out, std::size_t n) {
   out.append(buf, end);
 }
 
+// Strings the server itself produced or validated (method token, route template, request id,
+// IP address) need no escaping; only the path is the client's own text.
+void append_quoted(std::string& out, std::string_view trusted) {
+  out.push_back('"');
+  out.append(trusted);
+  out.push_back('"');
+}
+
 void append_millis(std::string& out, std::chrono::nanoseconds d) {
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   append_number(out, static_cast<std::size_t>(us / 1000));
@@ -31,7 +39,8 @@ void append_millis(std::string& out, std::chrono::nanoseconds d) {
 AccessLog::AccessLog(std::shared_ptr<spdlog::logger> logger, bool json) : logger_(std::move(logger)), json_(json) {}
 
 // Built by hand rather than through a JSON library: this runs once per request. Every
-// client-supplied string is escaped (append_json_string), so a line is always one valid object.
+// client-supplied string (the path, later the user id) is escaped, so a line is always one
+// valid object.
 void AccessLog::record(const Exchange& ex) const {
   if (!logger_->should_log(spdlog::level::info)) return;
   std::string line;
@@ -40,11 +49,11 @@ void AccessLog::record(const Exchange& ex) const {
     line.append(R"({"time":")");
     append_timestamp(line, std::chrono::system_clock::now());
     line.append(R"(","level":"info","msg":"request","method":)");
-    append_json_string(line, ex.method);
+    append_quoted(line, ex.method);
     line.append(R"(,"path":)");
     append_json_string(line, ex.path);
     line.append(R"(,"route":)");
-    append_json_string(line, ex.route);
+    append_quoted(line, ex.route);
     line.append(R"(,"status":)");
     append_number(line, static_cast<std::size_t>(ex.status));
     line.append(R"(,"bytes":)");
@@ -52,7 +61,7 @@ void AccessLog::record(const Exchange& ex) const {
     line.append(R"(,"durationMs":)");
     append_millis(line, ex.duration);
     line.append(R"(,"requestId":)");
-    append_json_string(line, ex.request_id);
+    append_quoted(line, ex.request_id);
     line.append(R"(,"userId":)");
     if (ex.user_id.empty()) {
       line.append("null");
@@ -60,7 +69,7 @@ void AccessLog::record(const Exchange& ex) const {
       append_json_string(line, ex.user_id);
     }
     line.append(R"(,"remote":)");
-    append_json_string(line, ex.remote_address);
+    append_quoted(line, ex.remote_address);
     line.push_back('}');
   } else {
     line.append(ex.method);

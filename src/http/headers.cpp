@@ -1,6 +1,7 @@
 #include "http/headers.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace keel::http {
 
@@ -30,7 +31,14 @@ void Headers::set(std::string_view name, std::string value) {
   add(name, std::move(value));
 }
 
+// A CR or LF in a field would let its text start a header of its own (response splitting).
+bool has_line_break(std::string_view s) noexcept {
+  return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
+}
+
 void Headers::add(std::string_view name, std::string value) {
+  if (has_line_break(name)) return;
+  if (has_line_break(value)) std::erase_if(value, [](char c) { return c == '\r' || c == '\n'; });
   if (fields_.capacity() == 0) fields_.reserve(kTypicalFields);
   fields_.emplace_back(std::string(name), std::move(value));
 }

@@ -16,7 +16,8 @@ class Headers {
   bool has(std::string_view name) const noexcept { return get(name).has_value(); }
   /// Replaces every field called `name` with one field.
   void set(std::string_view name, std::string value);
-  /// Appends a field, keeping others of the same name.
+  /// Appends a field, keeping others of the same name. CR and LF are removed from the value
+  /// and a name containing them is ignored, so no field can split a response.
   void add(std::string_view name, std::string value);
   void erase(std::string_view name);
   /// Room for `n` fields without regrowing.

@@ -22,8 +22,7 @@ inline constexpr std::string_view kFixedHeaders =
 
 /// The status line and headers of `res` ("HTTP/1.1 200 OK\r\n...\r\n\r\n"), with kFixedHeaders, Date,
 /// X-Request-Id, Content-Length (not for 1xx, 204, 304; for HEAD the length of the body that
-/// is not sent) and Connection as needed. Header
-/// values with CR or LF are dropped rather than split into a second header.
+/// is not sent) and Connection as needed. A request id with CR or LF is left out.
 /// `extra_capacity` reserves room for what the caller appends (e.g. a small body).
 std::string serialize_head(const Response& res, const WireOptions& options, std::size_t extra_capacity = 0);
 

@@ -35,12 +35,15 @@ TEST(Wire, NoContentLengthForBodilessStatuses) {
   EXPECT_NE(serialize_head(Response::empty(200), {}).find("Content-Length: 0\r\n"), std::string::npos);
 }
 
-TEST(Wire, HeaderValuesWithLineBreaksAreDropped) {
+TEST(Wire, LineBreaksCannotSplitTheResponse) {
   Response res = Response::empty(200);
   res.headers.set("X-Evil", "a\r\nSet-Cookie: stolen=1");
+  res.headers.set("X-Bad\r\nName", "x");
   res.headers.set("X-Fine", "ok");
   const std::string head = serialize_head(res, {.request_id = "bad\r\nid"});
-  EXPECT_EQ(head.find("Set-Cookie"), std::string::npos) << head;
+  EXPECT_EQ(head.find("\r\nSet-Cookie"), std::string::npos) << head;
+  EXPECT_NE(head.find("X-Evil: aSet-Cookie: stolen=1\r\n"), std::string::npos) << head;
+  EXPECT_EQ(head.find("X-Bad"), std::string::npos) << head;
   EXPECT_EQ(head.find("X-Request-Id"), std::string::npos) << head;
   EXPECT_NE(head.find("X-Fine: ok\r\n"), std::string::npos);
 }
