@@ -56,25 +56,27 @@ std::string number(double v) { return fmt::format("{}", v); }
 CounterFamily::CounterFamily(std::string name, std::string help, std::vector<std::string> labels)
     : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)) {}
 
-void CounterFamily::inc(std::initializer_list<std::string_view> label_values, double by) {
+CounterCell& CounterFamily::series(std::initializer_list<std::string_view> label_values) {
   assert(label_values.size() == labels_.size());  // a caller passing the wrong labels is a bug
   std::lock_guard lock(mutex_);
   auto it = series_.find(label_values);
-  if (it == series_.end()) it = series_.emplace(key_of(label_values), 0.0).first;
-  it->second += by;
+  if (it == series_.end()) it = series_.emplace(key_of(label_values), std::make_unique<CounterCell>()).first;
+  return *it->second;
 }
 
 double CounterFamily::value(std::initializer_list<std::string_view> label_values) const {
   std::lock_guard lock(mutex_);
   auto it = series_.find(label_values);
-  return it == series_.end() ? 0.0 : it->second;
+  return it == series_.end() ? 0.0 : it->second->value();
 }
 
 void CounterFamily::render(std::string& out) const {
   header(out, name_, help_, "counter");
   std::lock_guard lock(mutex_);
   if (labels_.empty() && series_.empty()) out += fmt::format("{} 0\n", name_);
-  for (const auto& [values, v] : series_) out += fmt::format("{}{} {}\n", name_, label_text(labels_, values), number(v));
+  for (const auto& [values, cell] : series_) {
+    out += fmt::format("{}{} {}\n", name_, label_text(labels_, values), number(cell->value()));
+  }
 }
 
 Gauge::Gauge(std::string name, std::string help) : name_(std::move(name)), help_(std::move(help)) {}
@@ -84,56 +86,56 @@ void Gauge::render(std::string& out) const {
   out += fmt::format("{} {}\n", name_, value());
 }
 
+HistogramCell::HistogramCell(const std::vector<double>& bounds)
+    : bounds_(bounds), buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {}
+
+void HistogramCell::observe(double value) noexcept {
+  const auto bucket = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
+  buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(value, std::memory_order_relaxed);
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void HistogramCell::render(std::string& out, const std::string& name, const std::vector<std::string>& labels,
+                           const std::vector<std::string>& values) const {
+  // Read without a lock: a scrape during traffic may see a bucket a moment ahead of _count,
+  // which Prometheus tolerates; every figure is itself exact.
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
+    out += fmt::format("{}_bucket{} {}\n", name, label_text(labels, values, "le", le), cumulative);
+  }
+  out += fmt::format("{}_sum{} {}\n", name, label_text(labels, values), number(sum_.load(std::memory_order_relaxed)));
+  out += fmt::format("{}_count{} {}\n", name, label_text(labels, values), count());
+}
+
 HistogramFamily::HistogramFamily(std::string name, std::string help, std::vector<std::string> labels,
                                  std::vector<double> bounds)
     : name_(std::move(name)), help_(std::move(help)), labels_(std::move(labels)), bounds_(std::move(bounds)) {}
 
-void HistogramFamily::observe(std::initializer_list<std::string_view> label_values, double value) {
+HistogramCell& HistogramFamily::series(std::initializer_list<std::string_view> label_values) {
   assert(label_values.size() == labels_.size());  // a caller passing the wrong labels is a bug
-  const auto bucket = static_cast<std::size_t>(
-      std::lower_bound(bounds_.begin(), bounds_.end(), value) - bounds_.begin());
   std::lock_guard lock(mutex_);
   auto it = series_.find(label_values);
-  if (it == series_.end()) {
-    Series fresh;
-    fresh.buckets.assign(bounds_.size() + 1, 0);
-    it = series_.emplace(key_of(label_values), std::move(fresh)).first;
-  }
-  it->second.buckets[bucket] += 1;
-  it->second.sum += value;
-  it->second.count += 1;
-}
-
-void HistogramFamily::touch(std::initializer_list<std::string_view> label_values) {
-  assert(label_values.size() == labels_.size());  // a caller passing the wrong labels is a bug
-  std::lock_guard lock(mutex_);
-  if (series_.find(label_values) != series_.end()) return;
-  Series fresh;
-  fresh.buckets.assign(bounds_.size() + 1, 0);
-  series_.emplace(key_of(label_values), std::move(fresh));
+  if (it == series_.end()) it = series_.emplace(key_of(label_values), std::make_unique<HistogramCell>(bounds_)).first;
+  return *it->second;
 }
 
 std::uint64_t HistogramFamily::count(std::initializer_list<std::string_view> label_values) const {
   std::lock_guard lock(mutex_);
   auto it = series_.find(label_values);
-  return it == series_.end() ? 0 : it->second.count;
+  return it == series_.end() ? 0 : it->second->count();
 }
 
 void HistogramFamily::render(std::string& out) const {
   header(out, name_, help_, "histogram");
   std::lock_guard lock(mutex_);
-  auto render_series = [&](const std::vector<std::string>& values, const Series* s) {
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i <= bounds_.size(); ++i) {
-      if (s) cumulative += s->buckets[i];
-      const std::string le = i < bounds_.size() ? number(bounds_[i]) : "+Inf";
-      out += fmt::format("{}_bucket{} {}\n", name_, label_text(labels_, values, "le", le), cumulative);
-    }
-    out += fmt::format("{}_sum{} {}\n", name_, label_text(labels_, values), s ? number(s->sum) : "0");
-    out += fmt::format("{}_count{} {}\n", name_, label_text(labels_, values), s ? s->count : 0);
-  };
-  if (labels_.empty() && series_.empty()) render_series({}, nullptr);
-  for (const auto& [values, s] : series_) render_series(values, &s);
+  if (labels_.empty() && series_.empty()) {
+    HistogramCell(bounds_).render(out, name_, labels_, {});
+    return;
+  }
+  for (const auto& [values, cell] : series_) cell->render(out, name_, labels_, values);
 }
 
 const std::vector<double>& Metrics::latency_buckets() {

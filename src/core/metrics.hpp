@@ -24,12 +24,25 @@ struct LabelKeyLess {
   }
 };
 
+/// One counter series: a value that only goes up. Updates are lock-free.
+class CounterCell {
+ public:
+  void inc(double by = 1) noexcept { value_.fetch_add(by, std::memory_order_relaxed); }
+  double value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<double> value_{0};
+};
+
 /// A family of monotonically increasing counters sharing a name and label names.
 class CounterFamily {
  public:
   CounterFamily(std::string name, std::string help, std::vector<std::string> labels);
-  /// Adds `by` to the series with these label values (one per label name, in order).
-  void inc(std::initializer_list<std::string_view> label_values, double by = 1);
+  /// The series with these label values (one per label name, in order), created at zero when
+  /// new. The reference stays valid as long as the family: hot paths keep it and skip the lookup.
+  CounterCell& series(std::initializer_list<std::string_view> label_values);
+  /// Adds `by` to the series with these label values.
+  void inc(std::initializer_list<std::string_view> label_values, double by = 1) { series(label_values).inc(by); }
   /// The series' current value, 0 when it does not exist yet.
   double value(std::initializer_list<std::string_view> label_values) const;
   void render(std::string& out) const;
@@ -38,7 +51,7 @@ class CounterFamily {
   std::string name_, help_;
   std::vector<std::string> labels_;
   mutable std::mutex mutex_;
-  std::map<std::vector<std::string>, double, LabelKeyLess> series_;
+  std::map<std::vector<std::string>, std::unique_ptr<CounterCell>, LabelKeyLess> series_;
 };
 
 /// An unlabelled gauge (a value that goes up and down).
@@ -55,29 +68,45 @@ class Gauge {
   std::atomic<std::int64_t> value_{0};
 };
 
+/// One histogram series with fixed bucket bounds. Updates are lock-free.
+class HistogramCell {
+ public:
+  explicit HistogramCell(const std::vector<double>& bounds);
+  void observe(double value) noexcept;
+  std::uint64_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
+  /// Appends the _bucket, _sum and _count lines of this series.
+  void render(std::string& out, const std::string& name, const std::vector<std::string>& labels,
+              const std::vector<std::string>& values) const;
+
+ private:
+  const std::vector<double>& bounds_;
+  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // non-cumulative; rendered cumulatively
+  std::atomic<double> sum_{0};
+  std::atomic<std::uint64_t> count_{0};
+};
+
 /// A family of histograms with fixed bucket bounds (seconds, for latencies).
 class HistogramFamily {
  public:
   HistogramFamily(std::string name, std::string help, std::vector<std::string> labels,
                   std::vector<double> bounds);
-  void observe(std::initializer_list<std::string_view> label_values, double value);
+  /// The series with these label values, created empty when new; valid as long as the family.
+  HistogramCell& series(std::initializer_list<std::string_view> label_values);
+  void observe(std::initializer_list<std::string_view> label_values, double value) {
+    series(label_values).observe(value);
+  }
   /// Creates the series at zero, so /metrics lists it before the first observation.
-  void touch(std::initializer_list<std::string_view> label_values);
+  void touch(std::initializer_list<std::string_view> label_values) { series(label_values); }
   /// Observations so far in the series, 0 when it does not exist yet.
   std::uint64_t count(std::initializer_list<std::string_view> label_values) const;
   void render(std::string& out) const;
 
  private:
-  struct Series {
-    std::vector<std::uint64_t> buckets;  // non-cumulative; rendered cumulatively
-    double sum = 0;
-    std::uint64_t count = 0;
-  };
   std::string name_, help_;
   std::vector<std::string> labels_;
   std::vector<double> bounds_;
   mutable std::mutex mutex_;
-  std::map<std::vector<std::string>, Series, LabelKeyLess> series_;
+  std::map<std::vector<std::string>, std::unique_ptr<HistogramCell>, LabelKeyLess> series_;
 };
 
 /// The process's metrics, rendered in the Prometheus text format. Families are
