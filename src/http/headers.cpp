@@ -33,6 +33,7 @@ void Headers::set(std::string_view name, std::string value) {
 
 // A CR or LF in a field would let its text start a header of its own (response splitting).
 bool has_line_break(std::string_view s) noexcept {
+  if (s.empty()) return false;
   return std::memchr(s.data(), '\r', s.size()) != nullptr || std::memchr(s.data(), '\n', s.size()) != nullptr;
 }
 

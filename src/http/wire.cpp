@@ -8,6 +8,7 @@ namespace keel::http {
 namespace {
 
 bool safe_value(std::string_view v) noexcept {
+  if (v.empty()) return true;
   return std::memchr(v.data(), '\r', v.size()) == nullptr && std::memchr(v.data(), '\n', v.size()) == nullptr;
 }
 
@@ -68,6 +69,7 @@ std::string serialize_head(const Response& res, const WireOptions& options, std:
   out.resize(size);
   char* p = out.data();
   const auto put = [&p](std::string_view piece) {
+    if (piece.empty()) return;  // memcpy's pointers must be valid even for 0 bytes
     std::memcpy(p, piece.data(), piece.size());
     p += piece.size();
   };
