@@ -8,6 +8,7 @@
 #include "http/middleware/security_headers.hpp"
 #include "ops/ops_routes.hpp"
 #include "storage/migrations/migrator.hpp"
+#include "storage/postgres/postgres_database.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
 
 namespace keel::app {
@@ -19,7 +20,10 @@ std::unique_ptr<storage::Database> open_database(const Config& config, BlockingP
     options.path = storage::sqlite_path_from_url(url);
     return std::make_unique<storage::SqliteDatabase>(options, pool, metrics);
   }
-  throw ConfigError("DATABASE_URL", "PostgreSQL is not available in this version of keel yet; use sqlite://<path>");
+  storage::PostgresOptions options;
+  options.url = url;
+  options.pool_size = config.db_pool_size;
+  return std::make_unique<storage::PostgresDatabase>(options, metrics);
 }
 
 App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)

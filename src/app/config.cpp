@@ -91,7 +91,7 @@ const std::vector<OptionSpec>& specs() {
          if (v.empty()) throw ConfigError("HOST", "must not be empty");
          c.host = v;
        }},
-      {{"DATABASE_URL", "sqlite://./data/keel.db", "sqlite://<path> or postgresql://user:pass@host:port/db"},
+      {{"DATABASE_URL", "sqlite://./data/keel.db", "sqlite://<path> or postgresql://user:pass@host:port/db?sslmode=..."},
        [](Config& c, const std::string& v) {
          require_scheme("DATABASE_URL", v, {"sqlite", "postgresql", "postgres"});
          c.database_url = v;
@@ -171,6 +171,10 @@ const std::vector<OptionSpec>& specs() {
       {{"BLOCKING_QUEUE", "4096", "blocking jobs that may wait before requests get 503"},
        [](Config& c, const std::string& v) {
          c.blocking_queue = static_cast<std::size_t>(parse_int("BLOCKING_QUEUE", v, 1, 1'000'000));
+       }},
+      {{"DB_POOL_SIZE", "16", "PostgreSQL connections per keel process (requests beyond wait up to 5 s, then 503)"},
+       [](Config& c, const std::string& v) {
+         c.db_pool_size = static_cast<std::size_t>(parse_int("DB_POOL_SIZE", v, 1, 1000));
        }},
       {{"HEADER_TIMEOUT", "10", "seconds to receive a request's headers"},
        [](Config& c, const std::string& v) { c.header_timeout = parse_seconds("HEADER_TIMEOUT", v, 0.01, 3600); }},

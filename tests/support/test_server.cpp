@@ -11,6 +11,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/logging.hpp"
+#include "support/test_database.hpp"
 
 namespace keel::test {
 namespace {
@@ -72,6 +73,10 @@ TestServer::TestServer(std::function<void(app::Config&)> configure, std::functio
     setrlimit(RLIMIT_NOFILE, &rl);
   }
   app::Config config = test_config(dir_.path());
+  if (test_backend() == "postgres") {
+    database_ = std::make_unique<TestDatabase>("postgres");
+    config.database_url = database_->url();
+  }
   if (configure) configure(config);
   auto access = app::setup_logging(config, std::make_shared<CaptureSink>(log_, log_mutex_));
   app_ = std::make_unique<app::App>(config, access);
@@ -79,7 +84,10 @@ TestServer::TestServer(std::function<void(app::Config&)> configure, std::functio
   app_->start();
 }
 
-TestServer::~TestServer() { app_.reset(); }
+TestServer::~TestServer() {
+  app_.reset();
+  database_.reset();
+}
 
 std::string TestServer::logs() const {
   std::lock_guard l(*log_mutex_);

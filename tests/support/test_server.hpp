@@ -29,7 +29,8 @@ class TempDir {
 app::Config test_config(const std::filesystem::path& dir);
 
 /// The real keel App, started in-process on 127.0.0.1 and an ephemeral port, with a fresh
-/// temporary SQLite database and its log captured. Stopped and removed on destruction.
+/// database (a temporary SQLite file, or with KEEL_TEST_BACKEND=postgres a fresh schema on the
+/// test PostgreSQL server) and its log captured. Stopped and removed on destruction.
 class TestServer {
  public:
   /// `configure` adjusts the config; `before_start` may add routes (e.g. test-only ones).
@@ -51,6 +52,7 @@ class TestServer {
 
  private:
   TempDir dir_;
+  std::unique_ptr<class TestDatabase> database_;  // set when the tests run on PostgreSQL
   std::shared_ptr<std::ostringstream> log_;
   std::shared_ptr<std::mutex> log_mutex_;
   std::unique_ptr<app::App> app_;

@@ -18,12 +18,24 @@ CREATE TABLE IF NOT EXISTS keel_migrations (
 ))";
 constexpr std::string_view kSelectApplied = "SELECT version, name, applied_at FROM keel_migrations ORDER BY version";
 constexpr std::string_view kSelectOne = "SELECT 1 FROM keel_migrations WHERE version = $1";
+// One lock for every keel process migrating the same PostgreSQL database: instances that
+// start together apply each migration exactly once (held until the transaction ends).
+constexpr std::string_view kPostgresLock = "SELECT pg_advisory_xact_lock(74350001)";
 constexpr std::string_view kRecord = "INSERT INTO keel_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
 
-Task<void> ensure_table(Database& db) { co_await db.execute(std::string(kCreateTable)); }
+Task<void> create_table(Transaction& tx, bool postgres) {
+  if (postgres) co_await tx.execute(std::string(kPostgresLock));
+  co_await tx.execute(std::string(kCreateTable));
+}
+
+Task<void> ensure_table(Database& db) {
+  const bool postgres = db.dialect() == Dialect::kPostgres;
+  co_await db.transaction([postgres](Transaction& tx) { return create_table(tx, postgres); });
+}
 
 // Checked inside the transaction, so two processes starting at once apply it once.
 Task<void> apply_one(Transaction& tx, const Migration& m, bool postgres, bool& ran) {
+  if (postgres) co_await tx.execute(std::string(kPostgresLock));
   // Params are built before co_await: g++ 12 miscompiles braced lists inside co_await.
   Params version{std::int64_t{m.version}};
   Result seen = co_await tx.execute(std::string(kSelectOne), std::move(version));

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "storage/database.hpp"
+
+namespace keel {
+class Metrics;
+}
+
+namespace keel::storage {
+
+struct PostgresOptions {
+  /// A libpq connection URI: postgresql://user:pass@host:port/db?sslmode=...
+  std::string url;
+  /// Most connections open at once; requests beyond wait for one (up to acquire_timeout).
+  std::size_t pool_size = 16;
+  /// How long a request waits for a free connection before SERVICE_UNAVAILABLE.
+  std::chrono::milliseconds acquire_timeout{5000};
+  /// How long connecting may take before SERVICE_UNAVAILABLE.
+  std::chrono::milliseconds connect_timeout{5000};
+};
+
+/// PostgreSQL on libpq in non-blocking mode: each connection's socket is watched by the
+/// calling coroutine's event loop, so no thread ever blocks on the database. Connections are
+/// pooled, prepare each statement once, reconnect after the server comes back, and a request
+/// made while the server is down gets SERVICE_UNAVAILABLE rather than a hang.
+class PostgresDatabase final : public Database {
+ public:
+  /// Parses nothing and connects lazily: the first statement opens the first connection.
+  PostgresDatabase(PostgresOptions options, Metrics& metrics);
+  ~PostgresDatabase() override;
+
+  Task<Result> query(std::string sql, Params params = {}) override;
+  Task<Result> execute(std::string sql, Params params = {}) override;
+  Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
+  Task<void> ping() override;
+  Dialect dialect() const noexcept override { return Dialect::kPostgres; }
+  std::string_view name() const noexcept override { return "postgres"; }
+
+  /// Open connections now (idle and in use).
+  std::size_t open_connections() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::storage
