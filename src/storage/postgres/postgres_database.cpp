@@ -288,6 +288,9 @@ struct PostgresDatabase::Impl {
       st = PQconnectPoll(raw);
     }
     if (PQsetnonblocking(raw, 1) != 0) throw_lost(raw, "set non-blocking");
+    // Server notices go to the log, not to stderr.
+    PQsetNoticeProcessor(
+        raw, [](void*, const char* message) { spdlog::debug("postgres notice: {}", message); }, nullptr);
     co_return c;
   }
 
