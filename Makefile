@@ -36,7 +36,7 @@ bench:
 	@scripts/deps.sh bench
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DKEEL_TESTS=OFF -DKEEL_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	@bench/run.sh $(BUILD)
+	@scripts/with-postgres.sh bench/run.sh $(BUILD)
 
 deps:
 	@scripts/deps.sh bench

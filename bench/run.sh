@@ -52,9 +52,13 @@ stop_process() { # stop_process NAME PID SIGNAL TIMEOUT_S: signal, wait, SIGKILL
   [ "$rc" -eq 0 ] || log "$name exited with status $rc"
 }
 
+EXTRA_PIDS=() # further keel instances (PostgreSQL runs)
+
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM
+  local pid
+  for pid in "${EXTRA_PIDS[@]}"; do stop_process keel "$pid" TERM 15; done
   [ -z "$KEEL_PID" ] || stop_process keel "$KEEL_PID" TERM 15
   [ -z "$NGINX_PID" ] || stop_process nginx "$NGINX_PID" QUIT 5
   if [ "$rc" -ne 0 ]; then
@@ -134,6 +138,20 @@ start_keel() {
   KEEL_URL="http://127.0.0.1:$KEEL_PORT"
   wait_http keel "$KEEL_PID" "$KEEL_URL/healthz"
   cp "$TMP/keel.log" "$TMP/keel-startup.log"
+}
+
+# start_extra_keel DATABASE_URL: another keel instance (THREADS=1, production defaults);
+# prints its URL. Its pid joins EXTRA_PIDS for the cleanup.
+start_extra_keel() {
+  local port pid
+  port=$(free_port)
+  APP_ENV=production JWT_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') THREADS=1 \
+    PORT="$port" HOST=127.0.0.1 DATABASE_URL="$1" LOG_LEVEL=info \
+    "$TMP/keel" >>"$TMP/keel.log" 2>&1 &
+  pid=$!
+  EXTRA_PIDS+=("$pid")
+  wait_http keel "$pid" "http://127.0.0.1:$port/healthz"
+  echo "http://127.0.0.1:$port"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -253,6 +271,30 @@ done
 # Endpoints: add more here; each is quoted as a ratio to keel's /healthz in this same run.
 # /readyz runs a statement on SQLite through the blocking pool: the database round trip.
 measure "GET /readyz" /readyz
+
+# PostgreSQL (when run under scripts/with-postgres.sh, as `make bench` does): the same
+# statement on PostgreSQL, then two keel instances on one PostgreSQL at once.
+if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
+  PG_URL_1=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL")
+  measure "GET /readyz pg" "$PG_URL_1/readyz"
+  PG_URL_2=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL")
+  for conns in "${CONNS[@]}"; do
+    two=()
+    for ((i = 1; i <= REPEATS; i++)); do
+      # One wrk per instance, side by side; the figure is their sum.
+      run_wrk "$conns" "$PG_URL_1/readyz" >"$TMP/two.1" &
+      w1=$!
+      run_wrk "$conns" "$PG_URL_2/readyz" >"$TMP/two.2"
+      wait "$w1"
+      total=$(( $(cut -d' ' -f1 "$TMP/two.1") + $(cut -d' ' -f1 "$TMP/two.2") ))
+      two+=("$total")
+      log "2 instances pg c=$conns run $i/$REPEATS total $total"
+    done
+    rps=$(median "${two[@]}")
+    REPORT+=("$(printf '%-13s c=%-4s 2 keel instances on one PostgreSQL, each c=%s: %8s req/s together   ratio to one keel /healthz %s' \
+      "GET /readyz pg" "$conns" "$conns" "$(thousands "$rps")" "$(ratio "$rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")")")
+  done
+fi
 
 LOADED_RSS=$(rss_mib "$KEEL_PID")
 
