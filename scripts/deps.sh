@@ -7,7 +7,7 @@ set -euo pipefail
 want=(
   build-essential cmake ninja-build ccache lld pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libpq-dev libssl-dev libspdlog-dev libfmt-dev libmimalloc-dev
+  libsqlite3-dev libpq-dev libjwt-dev libssl-dev libspdlog-dev libfmt-dev libmimalloc-dev
 )
 case "${1:-build}" in
   build) ;;

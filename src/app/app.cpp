@@ -1,6 +1,21 @@
 #include "app/app.hpp"
 
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
 #include <spdlog/spdlog.h>
+
+#include "auth/auth_middleware.hpp"
+#include "auth/auth_routes.hpp"
 
 #include "core/run_sync.hpp"
 #include "http/middleware/cors.hpp"
@@ -26,10 +41,71 @@ std::unique_ptr<storage::Database> open_database(const Config& config, BlockingP
   return std::make_unique<storage::PostgresDatabase>(options, metrics);
 }
 
+namespace {
+
+std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// The refresh-token chain key: derived from the JWT secret, never the same bytes.
+std::string refresh_key(const std::string& jwt_secret) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  static constexpr std::string_view kLabel = "keel refresh-token chain v1";
+  HMAC(EVP_sha256(), jwt_secret.data(), static_cast<int>(jwt_secret.size()),
+       reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(), mac, &len);
+  return std::string(reinterpret_cast<const char*>(mac), len);
+}
+
+}  // namespace
+
+std::string resolve_jwt_secret(const Config& config) {
+  if (!config.jwt_secret.empty()) return config.jwt_secret;
+  unsigned char bytes[48];
+  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string fresh;
+  for (unsigned char b : bytes) {
+    fresh.push_back(kHex[b >> 4]);
+    fresh.push_back(kHex[b & 0xf]);
+  }
+  if (config.env == Environment::kTest) return fresh;
+
+  // Development: one secret per data folder, so tokens survive restarts.
+  std::filesystem::path folder = "data";
+  if (config.database_url.starts_with("sqlite://")) {
+    const std::filesystem::path db(storage::sqlite_path_from_url(config.database_url));
+    if (db.has_parent_path()) folder = db.parent_path();
+  }
+  const std::filesystem::path file = folder / "jwt-secret";
+  if (std::ifstream in(file); in) {
+    std::string kept;
+    std::getline(in, kept);
+    if (kept.size() >= 32) return kept;
+  }
+  std::filesystem::create_directories(folder);
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + file.string() + ": " + std::strerror(errno));
+  const std::string line = fresh + "\n";
+  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!written) throw std::runtime_error("cannot write " + file.string());
+  spdlog::info("generated a JWT secret for development in {} (set JWT_SECRET in production)", file.string());
+  return fresh;
+}
+
 App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
     : config_(std::move(config)),
       pool_(config_.blocking_threads, config_.blocking_queue),
+      cpu_pool_(cores(), 64 * cores()),
       db_(open_database(config_, pool_, metrics_)),
+      jwt_secret_(resolve_jwt_secret(config_)),
+      user_store_(*db_),
+      session_store_(*db_),
+      passwords_(cpu_pool_, config_.bcrypt_cost),
+      tokens_(jwt_secret_, config_.jwt_issuer, config_.access_token_ttl),
+      revocations_(session_store_, config_.access_token_ttl),
+      auth_(user_store_, session_store_, passwords_, tokens_, revocations_,
+            auth::AuthOptions{config_.refresh_token_ttl, config_.refresh_reuse_interval,
+                              refresh_key(jwt_secret_)}),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -43,8 +119,10 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
   pipeline_.use(http::security_headers_middleware);
   if (!config_.cors_origins.empty()) pipeline_.use(http::cors_middleware(config_.cors_origins));
   pipeline_.use(http::error_middleware);
+  pipeline_.use(auth::auth_middleware(tokens_, revocations_));
 
   ops::add_routes(router_, *db_, metrics_);
+  auth::add_routes(router_, auth_);
 }
 
 App::~App() { stop(); }
@@ -52,6 +130,10 @@ App::~App() { stop(); }
 void App::start() {
   const auto applied = run_sync([&] { return storage::apply_migrations(*db_, storage::core_migrations()); });
   if (!applied.empty()) spdlog::info("database: {} migration(s) applied", applied.size());
+  // Revocations made before this start (or by other instances) are honoured from the first
+  // request, and polled twice a second after that.
+  run_sync([&] { return revocations_.sync(); });
+  background_.every(std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
 
   http::ServerOptions options;
   options.host = config_.host;
@@ -74,6 +156,8 @@ void App::start() {
 
 void App::stop() {
   if (server_) server_->stop();
+  background_.stop();
+  cpu_pool_.stop();
   pool_.stop();
 }
 

@@ -4,6 +4,12 @@
 #include <memory>
 
 #include "app/config.hpp"
+#include "auth/auth_service.hpp"
+#include "auth/password_hasher.hpp"
+#include "auth/revocations.hpp"
+#include "auth/session_store.hpp"
+#include "auth/token_service.hpp"
+#include "core/background.hpp"
 #include "core/blocking_pool.hpp"
 #include "core/metrics.hpp"
 #include "http/access_log.hpp"
@@ -12,6 +18,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "storage/database.hpp"
+#include "users/user_store.hpp"
 
 namespace spdlog {
 class logger;
@@ -21,6 +28,10 @@ namespace keel::app {
 
 /// Opens the database DATABASE_URL names; throws ConfigError when it can't be used.
 std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics);
+
+/// JWT_SECRET, or in development one generated on first start and kept (mode 0600) in the
+/// data folder; in tests an ephemeral one. Throws std::runtime_error if the file can't be made.
+std::string resolve_jwt_secret(const Config& config);
 
 /// Everything keel is, built in dependency order: metrics, the blocking pool, the
 /// database, routes, middleware and the HTTP server.
@@ -48,7 +59,16 @@ class App {
   Config config_;
   Metrics metrics_;
   BlockingPool pool_;
+  BlockingPool cpu_pool_;  // bcrypt: kept apart so a login storm never queues database work
+  Background background_;
   std::unique_ptr<storage::Database> db_;
+  std::string jwt_secret_;
+  users::UserStore user_store_;
+  auth::SessionStore session_store_;
+  auth::PasswordHasher passwords_;
+  auth::TokenService tokens_;
+  auth::Revocations revocations_;
+  auth::AuthService auth_;
   http::Router router_;
   http::Pipeline pipeline_;
   http::HttpMetrics http_metrics_;

@@ -9,7 +9,16 @@
 
 #include <boost/json/value.hpp>
 
+#include "core/error.hpp"
+
 namespace keel::http {
+
+/// The authenticated caller, as the access token says (see auth::auth_middleware).
+struct Principal {
+  std::string user_id;
+  std::string role;
+  std::string session_id;
+};
 
 /// What the server knows about one request beyond its bytes: id, matched route,
 /// path parameters, parsed body and (once auth lands) the caller.
@@ -22,6 +31,11 @@ struct Context {
   std::optional<boost::json::value> json;
   /// The authenticated user's id, for the access log; empty when anonymous.
   std::string user_id;
+  /// Set by the auth middleware when the request carries a valid, unrevoked access token.
+  std::optional<Principal> principal;
+  /// Why the request's token was refused, when it carried one that was not valid; routes
+  /// that need a caller answer with it (auth::authenticated).
+  std::optional<ErrorCode> auth_failure;
 
   /// A path parameter by name, e.g. param("id"); empty when absent.
   std::string_view param(std::string_view name) const noexcept {

@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 1> kMigrations = {{
+const std::array<Migration, 2> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -14,6 +14,25 @@ const std::array<Migration, 1> kMigrations = {{
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
       "INSERT INTO keel_meta (key, value) VALUES ('schema_created_at', "
       "to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'))"}},
+    // Accounts and sign-in sessions (API.md §3-4). Session times are Unix milliseconds: they
+    // are compared, never shown.
+    {2,
+     "users and sessions",
+     {"CREATE TABLE users (id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, name TEXT NOT NULL, "
+      "role TEXT NOT NULL, password_hash TEXT NOT NULL, created_at TEXT NOT NULL, updated_at TEXT NOT NULL)",
+      "CREATE TABLE sessions (id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE, "
+      "refresh_hash TEXT NOT NULL, previous_hash TEXT, rotated_at_ms INTEGER NOT NULL, "
+      "expires_at_ms INTEGER NOT NULL, created_at TEXT NOT NULL, revoked_at_ms INTEGER)",
+      "CREATE INDEX sessions_user_id ON sessions (user_id)",
+      "CREATE INDEX sessions_revoked_at_ms ON sessions (revoked_at_ms)"},
+     {"CREATE TABLE users (id uuid PRIMARY KEY, email text NOT NULL UNIQUE, name text NOT NULL, "
+      "role text NOT NULL, password_hash text NOT NULL, created_at timestamptz NOT NULL, "
+      "updated_at timestamptz NOT NULL)",
+      "CREATE TABLE sessions (id uuid PRIMARY KEY, user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE, "
+      "refresh_hash text NOT NULL, previous_hash text, rotated_at_ms bigint NOT NULL, "
+      "expires_at_ms bigint NOT NULL, created_at timestamptz NOT NULL, revoked_at_ms bigint)",
+      "CREATE INDEX sessions_user_id ON sessions (user_id)",
+      "CREATE INDEX sessions_revoked_at_ms ON sessions (revoked_at_ms)"}},
 }};
 
 }  // namespace

@@ -1,0 +1,44 @@
+#include "auth/auth_routes.hpp"
+
+#include <boost/json/value.hpp>
+
+#include "auth/auth_json.hpp"
+#include "auth/auth_middleware.hpp"
+#include "auth/auth_service.hpp"
+#include "http/json_body.hpp"
+
+namespace keel::auth {
+
+void add_routes(http::Router& router, AuthService& auth) {
+  router.add(http::Method::kPost, "/api/auth/register", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    RegisterInput input = parse_register(http::require_json_object(ctx));
+    const TokenResponse r = co_await auth.register_user(std::move(input));
+    co_return http::Response::json(201, token_response_json(r));
+  });
+
+  router.add(http::Method::kPost, "/api/auth/login", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    auto [email, password] = parse_login(http::require_json_object(ctx));
+    const TokenResponse r = co_await auth.login(std::move(email), std::move(password));
+    co_return http::Response::json(200, token_response_json(r));
+  });
+
+  router.add(http::Method::kPost, "/api/auth/refresh", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    std::string token = parse_refresh(http::require_json_object(ctx));
+    const TokenResponse r = co_await auth.refresh(std::move(token));
+    co_return http::Response::json(200, token_response_json(r));
+  });
+
+  router.add(http::Method::kPost, "/api/auth/logout", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    http::Principal principal = authenticated(ctx);
+    co_await auth.logout(std::move(principal));
+    co_return http::Response::empty(204);
+  });
+
+  router.add(http::Method::kGet, "/api/auth/me", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    http::Principal principal = authenticated(ctx);
+    const users::User user = co_await auth.me(std::move(principal));
+    co_return http::Response::json(200, user_json(user));
+  });
+}
+
+}  // namespace keel::auth

@@ -1,0 +1,185 @@
+#include "auth/auth_service.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <array>
+#include <stdexcept>
+
+#include "auth/password_hasher.hpp"
+#include "auth/revocations.hpp"
+#include "auth/session_store.hpp"
+#include "auth/token_service.hpp"
+#include "core/error.hpp"
+#include "core/ids.hpp"
+#include "users/user_store.hpp"
+
+namespace keel::auth {
+namespace {
+
+// A replaced refresh token may still be a descendant of an older one presented by a thief;
+// walking this many steps down the chain is enough to recognise any realistic reuse.
+constexpr int kChainSearch = 64;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string base64url(const unsigned char* data, std::size_t n) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  std::string out;
+  std::uint32_t buffer = 0;
+  int bits = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    buffer = (buffer << 8) | data[i];
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(kAlphabet[(buffer >> bits) & 0x3f]);
+    }
+  }
+  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+std::string random_secret() {
+  std::array<unsigned char, 32> bytes{};  // 256 bits from the OS CSPRNG (via OpenSSL)
+  if (RAND_bytes(bytes.data(), bytes.size()) != 1) throw std::runtime_error("RAND_bytes failed");
+  return base64url(bytes.data(), bytes.size());
+}
+
+// The token that replaces `secret`: unpredictable without the key, and reproducible with it.
+std::string next_secret(const std::string& key, const std::string& secret) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(secret.data()),
+       secret.size(), mac, &len);
+  return base64url(mac, len);
+}
+
+// What the database keeps of a refresh token: the hex SHA-256 of its secret part.
+std::string token_hash(const std::string& secret) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char b : digest) {
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+bool same(const std::string& a, const std::string& b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+Error invalid_refresh() { return Error::unauthorized("The refresh token is not valid"); }
+
+}  // namespace
+
+AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords,
+                         TokenService& tokens, Revocations& revocations, AuthOptions options)
+    : users_(users),
+      sessions_(sessions),
+      passwords_(passwords),
+      tokens_(tokens),
+      revocations_(revocations),
+      options_(std::move(options)) {}
+
+Task<TokenResponse> AuthService::register_user(RegisterInput input) {
+  std::string hash = co_await passwords_.hash(std::move(input.password));
+  const std::string now = now_timestamp();
+  users::User user{new_uuid_v7(), std::move(input.email), std::move(input.name), "user", now, now};
+  co_await users_.create(user, std::move(hash));
+  co_return co_await open_session(std::move(user));
+}
+
+Task<TokenResponse> AuthService::login(std::string email, std::string password) {
+  auto record = co_await users_.find_by_email(std::move(email));
+  // An unknown email still costs one bcrypt verification, so timing tells nothing.
+  const bool ok = co_await passwords_.verify(std::move(password), record ? record->password_hash : std::string());
+  if (!record || !ok) throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
+  co_return co_await open_session(std::move(record->user));
+}
+
+Task<TokenResponse> AuthService::open_session(users::User user) {
+  const std::string secret = random_secret();
+  const std::int64_t now = now_ms();
+  Session session{new_uuid_v7(), user.id, token_hash(secret), {}, now,
+                  now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.refresh_ttl).count(), {}};
+  const std::string session_id = session.id;
+  co_await sessions_.create(std::move(session), now_timestamp());
+  IssuedToken access = tokens_.issue(user.id, user.role, session_id);
+  co_return TokenResponse{std::move(user), std::move(access.token), session_id + "." + secret, access.expires_in};
+}
+
+Task<TokenResponse> AuthService::answer(std::string user_id, std::string session_id, std::string secret) {
+  auto record = co_await users_.find_by_id(user_id);
+  if (!record) throw invalid_refresh();
+  IssuedToken access = tokens_.issue(record->user.id, record->user.role, session_id);
+  co_return TokenResponse{std::move(record->user), std::move(access.token), session_id + "." + secret,
+                          access.expires_in};
+}
+
+Task<void> AuthService::revoke(std::string session_id) {
+  const std::int64_t now = now_ms();
+  co_await sessions_.revoke(session_id, now);
+  revocations_.add(std::move(session_id), now);
+}
+
+Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
+  const auto dot = refresh_token.find('.');
+  if (dot == std::string::npos) throw invalid_refresh();
+  const std::string session_id = refresh_token.substr(0, dot);
+  const std::string secret = refresh_token.substr(dot + 1);
+  if (!is_uuid(session_id) || secret.size() != 43) throw invalid_refresh();
+
+  auto session = co_await sessions_.find(session_id);
+  const std::int64_t now = now_ms();
+  if (!session || session->revoked_at_ms || session->expires_at_ms <= now) throw invalid_refresh();
+
+  const std::string presented = token_hash(secret);
+  const std::string successor = next_secret(options_.refresh_key, secret);
+  if (same(presented, session->refresh_hash)) {
+    // The current token: rotate. If a concurrent refresh won, this one is a replaced token now.
+    if (co_await sessions_.rotate(session_id, presented, token_hash(successor), now)) {
+      co_return co_await answer(session->user_id, session_id, successor);
+    }
+    session = co_await sessions_.find(session_id);
+    if (!session || session->revoked_at_ms) throw invalid_refresh();
+  }
+  if (same(presented, session->previous_hash)) {
+    const auto grace_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.reuse_interval).count();
+    if (grace_ms > 0 && now - session->rotated_at_ms <= grace_ms && same(token_hash(successor), session->refresh_hash)) {
+      co_return co_await answer(session->user_id, session_id, successor);  // two tabs at once
+    }
+    co_await revoke(session_id);  // reuse after the grace: treated as theft
+    throw invalid_refresh();
+  }
+  // An older token of this session's chain is theft too; anything else is just invalid.
+  std::string step = successor;
+  for (int i = 0; i < kChainSearch; ++i) {
+    const std::string h = token_hash(step);
+    if (same(h, session->previous_hash) || same(h, session->refresh_hash)) {
+      co_await revoke(session_id);
+      break;
+    }
+    step = next_secret(options_.refresh_key, step);
+  }
+  throw invalid_refresh();
+}
+
+Task<void> AuthService::logout(http::Principal principal) { co_await revoke(std::move(principal.session_id)); }
+
+Task<users::User> AuthService::me(http::Principal principal) {
+  auto record = co_await users_.find_by_id(std::move(principal.user_id));
+  if (!record) throw Error::unauthorized("The account no longer exists");
+  co_return std::move(record->user);
+}
+
+}  // namespace keel::auth

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "core/async.hpp"
+#include "http/context.hpp"
+#include "users/user.hpp"
+
+namespace keel::users {
+class UserStore;
+}
+
+namespace keel::auth {
+
+class PasswordHasher;
+class TokenService;
+class SessionStore;
+class Revocations;
+
+/// What register, login and refresh answer (API.md §3).
+struct TokenResponse {
+  users::User user;
+  std::string access_token;
+  std::string refresh_token;
+  std::int64_t expires_in = 0;
+};
+
+struct RegisterInput {
+  std::string email;  // trimmed, lowercased
+  std::string password;
+  std::string name;  // trimmed
+};
+
+struct AuthOptions {
+  std::chrono::seconds refresh_ttl{30 * 24 * 3600};
+  std::chrono::seconds reuse_interval{10};
+  /// Key of the refresh-token chain (derived from JWT_SECRET): each refresh token is the HMAC
+  /// of the one it replaces, so a replaced token presented again can be answered with the
+  /// current one without ever storing a token.
+  std::string refresh_key;
+};
+
+/// Sign-up, sign-in and sessions: the rules of API.md §3, with no HTTP or SQL in sight.
+class AuthService {
+ public:
+  AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords, TokenService& tokens,
+              Revocations& revocations, AuthOptions options);
+
+  /// Creates a user with role "user" and signs them in. Throws Error::conflict("email").
+  Task<TokenResponse> register_user(RegisterInput input);
+  /// Throws INVALID_CREDENTIALS for an unknown email or a wrong password alike.
+  Task<TokenResponse> login(std::string email, std::string password);
+  /// Rotates the session's refresh token, with reuse detection (API.md §3). Throws 401.
+  Task<TokenResponse> refresh(std::string refresh_token);
+  /// Revokes the caller's session: its refresh token and every access token with its sid.
+  Task<void> logout(http::Principal principal);
+  /// The caller's user. Throws 401 when the user no longer exists.
+  Task<users::User> me(http::Principal principal);
+
+ private:
+  Task<TokenResponse> open_session(users::User user);
+  Task<TokenResponse> answer(std::string user_id, std::string session_id, std::string secret);
+  Task<void> revoke(std::string session_id);
+
+  users::UserStore& users_;
+  SessionStore& sessions_;
+  PasswordHasher& passwords_;
+  TokenService& tokens_;
+  Revocations& revocations_;
+  AuthOptions options_;
+};
+
+}  // namespace keel::auth

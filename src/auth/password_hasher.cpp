@@ -1,0 +1,51 @@
+#include "auth/password_hasher.hpp"
+
+#include <crypt.h>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "core/blocking_pool.hpp"
+
+namespace keel::auth {
+
+std::string bcrypt_hash(const std::string& password, int cost) {
+  unsigned char entropy[16];
+  if (RAND_bytes(entropy, sizeof entropy) != 1) throw std::runtime_error("RAND_bytes failed");
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), reinterpret_cast<const char*>(entropy),
+                        sizeof entropy, setting, sizeof setting)) {
+    throw std::runtime_error("crypt_gensalt_rn failed");
+  }
+  auto data = std::make_unique<crypt_data>();  // ~32 KiB: not on the stack
+  const char* out = crypt_rn(password.c_str(), setting, data.get(), sizeof *data);
+  if (!out || out[0] == '*') throw std::runtime_error("crypt_rn failed");
+  return out;
+}
+
+bool bcrypt_verify(const std::string& password, const std::string& hash) {
+  auto data = std::make_unique<crypt_data>();
+  const char* out = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof *data);
+  if (!out || out[0] == '*') return false;
+  const std::string computed(out);
+  return computed.size() == hash.size() && CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
+}
+
+PasswordHasher::PasswordHasher(BlockingPool& cpu, int cost)
+    : cpu_(cpu), cost_(cost), dummy_hash_(bcrypt_hash("keel-dummy-password-never-matches", cost)) {}
+
+Task<std::string> PasswordHasher::hash(std::string password) {
+  const int cost = cost_;
+  co_return co_await cpu_.run([&] { return bcrypt_hash(password, cost); });
+}
+
+Task<bool> PasswordHasher::verify(std::string password, std::string hash) {
+  const bool known = !hash.empty();
+  const std::string& against = known ? hash : dummy_hash_;
+  const bool ok = co_await cpu_.run([&] { return bcrypt_verify(password, against); });
+  co_return known && ok;
+}
+
+}  // namespace keel::auth

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+
+#include "core/async.hpp"
+
+namespace keel {
+class BlockingPool;
+}
+
+namespace keel::auth {
+
+/// bcrypt (`$2b$`, libxcrypt) on a bounded CPU pool: hashing never runs on an I/O thread,
+/// and past the pool's queue a request gets 503 instead of waiting without bound.
+class PasswordHasher {
+ public:
+  /// `cost` is bcrypt's log2 work factor (API.md: 10–15; 4 allowed in tests).
+  PasswordHasher(BlockingPool& cpu, int cost);
+
+  /// A new `$2b$` hash with a fresh salt. Throws Error::unavailable when the pool is full.
+  Task<std::string> hash(std::string password);
+  /// True when `password` matches `hash`. With an empty hash it still spends one bcrypt
+  /// verification (against a fixed dummy), so timing does not reveal unknown accounts.
+  Task<bool> verify(std::string password, std::string hash);
+
+ private:
+  BlockingPool& cpu_;
+  int cost_;
+  std::string dummy_hash_;
+};
+
+/// The blocking primitives, for the pool and for tests: throw std::runtime_error on failure.
+std::string bcrypt_hash(const std::string& password, int cost);
+bool bcrypt_verify(const std::string& password, const std::string& hash);
+
+}  // namespace keel::auth

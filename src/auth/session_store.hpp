@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/async.hpp"
+#include "storage/database.hpp"
+
+namespace keel::auth {
+
+/// A sign-in session: the refresh token's hash, the one it replaced, and when.
+struct Session {
+  std::string id;
+  std::string user_id;
+  std::string refresh_hash;
+  std::string previous_hash;  // empty before the first refresh
+  std::int64_t rotated_at_ms = 0;
+  std::int64_t expires_at_ms = 0;
+  std::optional<std::int64_t> revoked_at_ms;
+};
+
+/// The sessions table. Refresh tokens are never stored, only their SHA-256 hashes.
+class SessionStore {
+ public:
+  explicit SessionStore(storage::Database& db) : db_(db) {}
+
+  Task<void> create(Session session, std::string created_at);
+  Task<std::optional<Session>> find(std::string id);
+  /// Replaces the refresh hash if it is still `old_hash` (and the session is live): true when
+  /// this call won; false when a concurrent refresh got there first.
+  Task<bool> rotate(std::string id, std::string old_hash, std::string new_hash, std::int64_t now_ms);
+  /// Marks the session revoked (idempotent).
+  Task<void> revoke(std::string id, std::int64_t now_ms);
+  /// Sessions revoked at or after `since_ms`: (id, revoked_at_ms).
+  Task<std::vector<std::pair<std::string, std::int64_t>>> revoked_since(std::int64_t since_ms);
+
+ private:
+  storage::Database& db_;
+};
+
+}  // namespace keel::auth

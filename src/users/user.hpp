@@ -1,0 +1,17 @@
+#pragma once
+
+#include <string>
+
+namespace keel::users {
+
+/// A user as API.md §4 shows it: never a password or hash.
+struct User {
+  std::string id;
+  std::string email;
+  std::string name;
+  std::string role;
+  std::string created_at;
+  std::string updated_at;
+};
+
+}  // namespace keel::users
