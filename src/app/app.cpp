@@ -103,15 +103,19 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
       passwords_(cpu_pool_, config_.bcrypt_cost),
       tokens_(jwt_secret_, config_.jwt_issuer, config_.access_token_ttl),
       revocations_(session_store_, config_.access_token_ttl),
-      auth_(user_store_, session_store_, passwords_, tokens_, revocations_,
-            auth::AuthOptions{config_.refresh_token_ttl, config_.refresh_reuse_interval,
-                              refresh_key(jwt_secret_)}),
+      auth_(user_store_, session_store_, passwords_, tokens_, revocations_, counters_,
+            auth::AuthOptions{.rate_limit_per_minute = config_.rate_limit_auth,
+                              .login_max_failures = config_.login_max_failures,
+                              .refresh_ttl = config_.refresh_token_ttl,
+                              .reuse_interval = config_.refresh_reuse_interval,
+                              .refresh_key = refresh_key(jwt_secret_)}),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
   metrics_.counter("keel_cache_hits_total", "Cache lookups answered from the cache.");
   metrics_.counter("keel_cache_misses_total", "Cache lookups that went to the database.");
-  metrics_.counter("keel_rate_limit_rejections_total", "Requests refused with 429 by a rate limit.");
+  rate_limited_ = &metrics_.counter("keel_rate_limit_rejections_total", "Requests refused with 429 by a rate limit.")
+                       .series({});
 
   if (access_logger) access_log_ = std::make_unique<http::AccessLog>(std::move(access_logger), config_.log_format == LogFormat::kJson);
 
@@ -134,6 +138,10 @@ void App::start() {
   // request, and polled twice a second after that.
   run_sync([&] { return revocations_.sync(); });
   background_.every(std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
+  background_.every(std::chrono::seconds(60), [this]() -> Task<void> {
+    counters_.prune();
+    co_return;
+  });
 
   http::ServerOptions options;
   options.host = config_.host;
@@ -148,6 +156,7 @@ void App::start() {
 
   http::ExchangeObserver observer = [this](const http::Exchange& ex) {
     http_metrics_.record(ex);
+    if (ex.status == 429) rate_limited_->inc();
     if (access_log_) access_log_->record(ex);
   };
   server_ = std::make_unique<http::Server>(options, pipeline_, std::move(observer), http_metrics_.gauges());

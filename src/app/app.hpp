@@ -6,6 +6,7 @@
 #include "app/config.hpp"
 #include "auth/auth_service.hpp"
 #include "auth/password_hasher.hpp"
+#include "auth/rate_limiter.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
@@ -60,7 +61,6 @@ class App {
   Metrics metrics_;
   BlockingPool pool_;
   BlockingPool cpu_pool_;  // bcrypt: kept apart so a login storm never queues database work
-  Background background_;
   std::unique_ptr<storage::Database> db_;
   std::string jwt_secret_;
   users::UserStore user_store_;
@@ -68,11 +68,16 @@ class App {
   auth::PasswordHasher passwords_;
   auth::TokenService tokens_;
   auth::Revocations revocations_;
+  auth::MemoryCounters counters_;
   auth::AuthService auth_;
+  // After what its jobs use: destroying it destroys a job parked mid-query, which must still
+  // find the database alive.
+  Background background_;
   http::Router router_;
   http::Pipeline pipeline_;
   http::HttpMetrics http_metrics_;
   std::unique_ptr<http::AccessLog> access_log_;
+  CounterCell* rate_limited_ = nullptr;
   std::unique_ptr<http::Server> server_;
 };
 

@@ -10,19 +10,22 @@
 namespace keel::auth {
 
 void add_routes(http::Router& router, AuthService& auth) {
-  router.add(http::Method::kPost, "/api/auth/register", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::kPost, "/api/auth/register", [&auth](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    auth.limit_address(req.remote_address);
     RegisterInput input = parse_register(http::require_json_object(ctx));
     const TokenResponse r = co_await auth.register_user(std::move(input));
     co_return http::Response::json(201, token_response_json(r));
   });
 
-  router.add(http::Method::kPost, "/api/auth/login", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::kPost, "/api/auth/login", [&auth](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    auth.limit_address(req.remote_address);
     auto [email, password] = parse_login(http::require_json_object(ctx));
-    const TokenResponse r = co_await auth.login(std::move(email), std::move(password));
+    const TokenResponse r = co_await auth.login(std::move(email), std::move(password), req.remote_address);
     co_return http::Response::json(200, token_response_json(r));
   });
 
-  router.add(http::Method::kPost, "/api/auth/refresh", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::kPost, "/api/auth/refresh", [&auth](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    auth.limit_address(req.remote_address);
     std::string token = parse_refresh(http::require_json_object(ctx));
     const TokenResponse r = co_await auth.refresh(std::move(token));
     co_return http::Response::json(200, token_response_json(r));

@@ -6,10 +6,12 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 #include <stdexcept>
 
 #include "auth/password_hasher.hpp"
+#include "auth/rate_limiter.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
@@ -80,16 +82,31 @@ bool same(const std::string& a, const std::string& b) {
 
 Error invalid_refresh() { return Error::unauthorized("The refresh token is not valid"); }
 
+constexpr auto kLoginFailureWindow = std::chrono::minutes(15);
+constexpr std::size_t kBcryptMaxBytes = 72;
+
+Error rate_limited(std::chrono::milliseconds left) {
+  const auto seconds = std::max<std::int64_t>(1, (left.count() + 999) / 1000);
+  return Error::rate_limited("Too many requests; try again later").with_header("Retry-After", std::to_string(seconds));
+}
+
 }  // namespace
 
 AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords,
-                         TokenService& tokens, Revocations& revocations, AuthOptions options)
+                         TokenService& tokens, Revocations& revocations, Counters& counters, AuthOptions options)
     : users_(users),
       sessions_(sessions),
       passwords_(passwords),
       tokens_(tokens),
       revocations_(revocations),
+      counters_(counters),
       options_(std::move(options)) {}
+
+void AuthService::limit_address(std::string_view address) {
+  if (options_.rate_limit_per_minute <= 0) return;
+  const auto [count, left] = counters_.hit("auth:" + std::string(address), std::chrono::minutes(1));
+  if (count > options_.rate_limit_per_minute) throw rate_limited(left);
+}
 
 Task<TokenResponse> AuthService::register_user(RegisterInput input) {
   std::string hash = co_await passwords_.hash(std::move(input.password));
@@ -99,11 +116,23 @@ Task<TokenResponse> AuthService::register_user(RegisterInput input) {
   co_return co_await open_session(std::move(user));
 }
 
-Task<TokenResponse> AuthService::login(std::string email, std::string password) {
+Task<TokenResponse> AuthService::login(std::string email, std::string password, std::string address) {
+  const std::string failures_key = "login:" + email + "|" + address;
+  if (const auto [failures, left] = counters_.peek(failures_key); failures >= options_.login_max_failures) {
+    throw rate_limited(left);  // no bcrypt spent on a locked email
+  }
   auto record = co_await users_.find_by_email(std::move(email));
-  // An unknown email still costs one bcrypt verification, so timing tells nothing.
-  const bool ok = co_await passwords_.verify(std::move(password), record ? record->password_hash : std::string());
-  if (!record || !ok) throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
+  // An unknown email still costs one bcrypt verification, so timing tells nothing. A password
+  // over bcrypt's 72 bytes never matches (bcrypt would compare only its first 72).
+  // Built before co_await: g++ 12 destroys a conditional's temporary twice inside co_await.
+  const bool too_long = password.size() > kBcryptMaxBytes;
+  std::string hash = record && !too_long ? record->password_hash : std::string();
+  const bool ok = co_await passwords_.verify(std::move(password), std::move(hash));
+  if (!record || !ok || too_long) {
+    counters_.hit(failures_key, kLoginFailureWindow);
+    throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
+  }
+  counters_.reset(failures_key);
   co_return co_await open_session(std::move(record->user));
 }
 

@@ -32,7 +32,13 @@ struct RegisterInput {
   std::string name;  // trimmed
 };
 
+class Counters;
+
 struct AuthOptions {
+  /// register/login/refresh requests per minute per client address; 0 turns it off.
+  int rate_limit_per_minute = 60;
+  /// Failed logins for one email from one address in 15 minutes before further tries get 429.
+  int login_max_failures = 10;
   std::chrono::seconds refresh_ttl{30 * 24 * 3600};
   std::chrono::seconds reuse_interval{10};
   /// Key of the refresh-token chain (derived from JWT_SECRET): each refresh token is the HMAC
@@ -45,12 +51,18 @@ struct AuthOptions {
 class AuthService {
  public:
   AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords, TokenService& tokens,
-              Revocations& revocations, AuthOptions options);
+              Revocations& revocations, Counters& counters, AuthOptions options);
+
+  /// Counts one register/login/refresh from `address`; throws 429 RATE_LIMITED (with
+  /// Retry-After) past RATE_LIMIT_AUTH per minute.
+  void limit_address(std::string_view address);
 
   /// Creates a user with role "user" and signs them in. Throws Error::conflict("email").
   Task<TokenResponse> register_user(RegisterInput input);
   /// Throws INVALID_CREDENTIALS for an unknown email or a wrong password alike.
-  Task<TokenResponse> login(std::string email, std::string password);
+  /// After LOGIN_MAX_FAILURES failures for the email from `address` in 15 minutes, throws 429
+  /// without checking the password; a success resets the count.
+  Task<TokenResponse> login(std::string email, std::string password, std::string address);
   /// Rotates the session's refresh token, with reuse detection (API.md §3). Throws 401.
   Task<TokenResponse> refresh(std::string refresh_token);
   /// Revokes the caller's session: its refresh token and every access token with its sid.
@@ -68,6 +80,7 @@ class AuthService {
   PasswordHasher& passwords_;
   TokenService& tokens_;
   Revocations& revocations_;
+  Counters& counters_;
   AuthOptions options_;
 };
 

@@ -36,8 +36,8 @@ Task<void> SessionStore::create(Session s, std::string created_at) {
 Task<std::optional<Session>> SessionStore::find(std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
   storage::Params params{std::move(id)};
-  const storage::Result r =
-      co_await db_.query(std::string(postgres(db_) ? kFindPostgres : kFindSqlite), std::move(params));
+  std::string sql(postgres(db_) ? kFindPostgres : kFindSqlite);
+  const storage::Result r = co_await db_.query(std::move(sql), std::move(params));
   if (r.rows.empty()) co_return std::nullopt;
   const auto& row = r.rows[0];
   Session s;
@@ -64,8 +64,8 @@ Task<void> SessionStore::revoke(std::string id, std::int64_t now_ms) {
 
 Task<std::vector<std::pair<std::string, std::int64_t>>> SessionStore::revoked_since(std::int64_t since_ms) {
   storage::Params params{since_ms};
-  const storage::Result r =
-      co_await db_.query(std::string(postgres(db_) ? kRevokedSincePostgres : kRevokedSinceSqlite), std::move(params));
+  std::string sql(postgres(db_) ? kRevokedSincePostgres : kRevokedSinceSqlite);
+  const storage::Result r = co_await db_.query(std::move(sql), std::move(params));
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& row : r.rows) out.emplace_back(std::get<std::string>(row[0]), std::get<std::int64_t>(row[1]));
   co_return out;
