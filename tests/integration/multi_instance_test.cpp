@@ -1,6 +1,8 @@
 // Several stateless keel instances on one database see each other's writes at once.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/run_sync.hpp"
@@ -41,6 +43,45 @@ TEST(MultiInstance, TwoInstancesOnOneDatabaseSeeEachOthersWrites) {
     EXPECT_EQ(reader.get("/api/notes/" + id).status, 200) << "the other instance sees the write at once";
   }
   EXPECT_EQ(cb.get("/api/notes/" + new_uuid_v7()).status, 404);
+}
+
+}  // namespace
+}  // namespace keel::test
+
+namespace keel::test {
+namespace {
+
+// Without Redis: instance B learns of a logout on A through the database, within a second.
+TEST(MultiInstance, LogoutOnOneInstanceIsHonouredByTheOtherWithinOneSecond) {
+  const std::string secret(40, 's');
+  auto shared_secret = [&](app::Config& c) {
+    c.jwt_secret = secret;
+    c.bcrypt_cost = 4;
+  };
+  TestServer a(shared_secret);
+  const std::string url = a.app().config().database_url;
+  TestServer b([&](app::Config& c) {
+    shared_secret(c);
+    c.database_url = url;
+  });
+  HttpClient ca = a.client();
+  HttpClient cb = b.client();
+  const HttpResponse reg = ca.post("/api/auth/register", R"({"email":"ada@example.com","password":"correct horse","name":"Ada"})");
+  ASSERT_EQ(reg.status, 201) << reg.body;
+  const std::string token(reg.json().at("accessToken").as_string());
+  const HeaderList bearer{{"Authorization", "Bearer " + token}};
+  ASSERT_EQ(cb.get("/api/auth/me", bearer).status, 200) << "B accepts A's token";
+
+  ASSERT_EQ(ca.request("POST", "/api/auth/logout", {}, bearer).status, 204);
+  EXPECT_EQ(ca.get("/api/auth/me", bearer).status, 401) << "A refuses it at once";
+  const auto started = std::chrono::steady_clock::now();
+  int status = 200;
+  while (status == 200 && std::chrono::steady_clock::now() - started < std::chrono::seconds(3)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = cb.get("/api/auth/me", bearer).status;
+  }
+  EXPECT_EQ(status, 401);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1)) << "B refuses it within a second";
 }
 
 }  // namespace
