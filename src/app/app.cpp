@@ -16,6 +16,7 @@
 
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
+#include "users/user_routes.hpp"
 
 #include "core/run_sync.hpp"
 #include "http/middleware/cors.hpp"
@@ -109,6 +110,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
                               .refresh_ttl = config_.refresh_token_ttl,
                               .reuse_interval = config_.refresh_reuse_interval,
                               .refresh_key = refresh_key(jwt_secret_)}),
+      users_(user_store_, session_store_, revocations_, passwords_),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -127,6 +129,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
 
   ops::add_routes(router_, *db_, metrics_);
   auth::add_routes(router_, auth_);
+  users::add_routes(router_, users_);
 }
 
 App::~App() { stop(); }
@@ -134,6 +137,12 @@ App::~App() { stop(); }
 void App::start() {
   const auto applied = run_sync([&] { return storage::apply_migrations(*db_, storage::core_migrations()); });
   if (!applied.empty()) spdlog::info("database: {} migration(s) applied", applied.size());
+  if (!config_.admin_email.empty()) {
+    const bool created = run_sync([&] {
+      return users_.ensure_admin(config_.admin_email, config_.admin_password, "Admin");
+    });
+    if (created) spdlog::info("created the admin account {} from ADMIN_EMAIL", config_.admin_email);
+  }
   // Revocations made before this start (or by other instances) are honoured from the first
   // request, and polled twice a second after that.
   run_sync([&] { return revocations_.sync(); });

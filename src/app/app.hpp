@@ -19,6 +19,7 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "storage/database.hpp"
+#include "users/user_service.hpp"
 #include "users/user_store.hpp"
 
 namespace spdlog {
@@ -53,6 +54,7 @@ class App {
   /// For tests and later features: routes may be added before start().
   http::Router& router() noexcept { return router_; }
   storage::Database& database() noexcept { return *db_; }
+  users::UserService& users() noexcept { return users_; }
   Metrics& metrics() noexcept { return metrics_; }
   const Config& config() const noexcept { return config_; }
 
@@ -70,6 +72,7 @@ class App {
   auth::Revocations revocations_;
   auth::MemoryCounters counters_;
   auth::AuthService auth_;
+  users::UserService users_;
   // After what its jobs use: destroying it destroys a job parked mid-query, which must still
   // find the database alive.
   Background background_;

@@ -18,6 +18,11 @@
 namespace keel::app {
 namespace {
 
+Task<bool> apply_then_create(App& app, std::string email, std::string password, std::string name) {
+  co_await storage::apply_migrations(app.database(), storage::core_migrations());
+  co_return co_await app.users().ensure_admin(std::move(email), std::move(password), std::move(name));
+}
+
 // Room for MAX_CONNECTIONS sockets plus the database files and a margin.
 void raise_file_limit(std::size_t max_connections) {
   rlimit rl{};
@@ -59,6 +64,36 @@ int serve(const Config& config, std::shared_ptr<spdlog::logger> access_logger) {
   return 0;
 }
 
+// keel admin create --email E --password P [--name N]: on the configured database.
+int admin_create(const Config& base, const std::vector<std::string>& args) {
+  std::string email, password, name = "Admin";
+  for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
+    if (args[i] == "--email") email = args[i + 1];
+    else if (args[i] == "--password") password = args[i + 1];
+    else if (args[i] == "--name") name = args[i + 1];
+    else {
+      std::cerr << "keel: unknown option for admin create: " << args[i] << "\n";
+      return 2;
+    }
+  }
+  if (args.size() % 2 != 0 || email.empty() || password.empty()) {
+    std::cerr << "usage: keel admin create --email E --password P [--name N]\n";
+    return 2;
+  }
+  Config config = base;
+  Config checked = load_config({{"ADMIN_EMAIL", email}, {"ADMIN_PASSWORD", password}}, {});
+  config.admin_email = checked.admin_email;
+  config.admin_password = checked.admin_password;
+  config.port = 0;
+  App app(config, nullptr);
+  const bool created = run_sync([&] {
+    return apply_then_create(app, config.admin_email, config.admin_password, name);
+  });
+  std::cout << (created ? "keel: admin " + config.admin_email + " created\n"
+                        : "keel: a user with email " + config.admin_email + " exists already; nothing changed\n");
+  return 0;
+}
+
 int migrate(const Config& config) {
   BlockingPool pool(1, 16);
   Metrics metrics;
@@ -78,6 +113,8 @@ std::string help_text() {
       "Commands:\n"
       "  serve      start the HTTP server (the default)\n"
       "  migrate    apply pending database migrations and exit\n"
+      "  admin create --email E --password P [--name N]\n"
+      "             create an admin account (unless the email exists) and exit\n"
       "  version    print the version and exit\n"
       "  help       print this text (also --help, -h)\n\n"
       "Options (each also read from the environment variable shown; a flag wins):\n",
@@ -92,7 +129,13 @@ std::string help_text() {
 int run_cli(const std::vector<std::string>& args) {
   std::string command = "serve";
   std::vector<std::string> flags;
-  for (std::size_t i = 0; i < args.size(); ++i) {
+  std::vector<std::string> admin_args;
+  if (args.size() >= 2 && args[0] == "admin" && args[1] == "create") {
+    // Its own options; everything else (DATABASE_URL, BCRYPT_COST...) from the environment.
+    command = "admin";
+    admin_args.assign(args.begin() + 2, args.end());
+  }
+  for (std::size_t i = 0; command != "admin" && i < args.size(); ++i) {
     const std::string& a = args[i];
     if (a == "--help" || a == "-h" || (i == 0 && a == "help")) {
       std::cout << help_text();
@@ -123,6 +166,7 @@ int run_cli(const std::vector<std::string>& args) {
   auto access_logger = setup_logging(config);
 
   try {
+    if (command == "admin") return admin_create(config, admin_args);
     return command == "migrate" ? migrate(config) : serve(config, std::move(access_logger));
   } catch (const ConfigError& e) {
     spdlog::critical("configuration error: {}", e.what());

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "auth/auth_json.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -161,9 +163,16 @@ const std::vector<OptionSpec>& specs() {
       {{"THREADS", "number of cores", "I/O threads (event loops)"},
        [](Config& c, const std::string& v) { c.threads = static_cast<std::size_t>(parse_int("THREADS", v, 1, 256)); }},
       {{"ADMIN_EMAIL", "(none)", "with ADMIN_PASSWORD: admin created on first start"},
-       [](Config& c, const std::string& v) { c.admin_email = v; }},
+       [](Config& c, const std::string& v) {
+         auto email = auth::normalise_email(v);
+         if (!email) throw ConfigError("ADMIN_EMAIL", "'" + v + "' is not a valid email address");
+         c.admin_email = *email;
+       }},
       {{"ADMIN_PASSWORD", "(none)", "with ADMIN_EMAIL: that admin's password"},
-       [](Config& c, const std::string& v) { c.admin_password = v; }},
+       [](Config& c, const std::string& v) {
+         if (v.size() < 8 || v.size() > 72) throw ConfigError("ADMIN_PASSWORD", "must be 8 to 72 bytes");
+         c.admin_password = v;
+       }},
       {{"BLOCKING_THREADS", "number of cores, at least 2", "threads for blocking work (SQLite, bcrypt)"},
        [](Config& c, const std::string& v) {
          c.blocking_threads = static_cast<std::size_t>(parse_int("BLOCKING_THREADS", v, 1, 256));

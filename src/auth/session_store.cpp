@@ -24,6 +24,11 @@ constexpr std::string_view kRevokedSinceSqlite =
 constexpr std::string_view kRevokedSincePostgres =
     "SELECT id::text, revoked_at_ms FROM sessions WHERE revoked_at_ms >= $1";
 
+constexpr std::string_view kLiveOfUserSqlite =
+    "SELECT id FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL";
+constexpr std::string_view kLiveOfUserPostgres =
+    "SELECT id::text FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL";
+
 bool postgres(const storage::Database& db) { return db.dialect() == storage::Dialect::kPostgres; }
 
 }  // namespace
@@ -60,6 +65,21 @@ Task<bool> SessionStore::rotate(std::string id, std::string old_hash, std::strin
 Task<void> SessionStore::revoke(std::string id, std::int64_t now_ms) {
   storage::Params params{std::move(id), now_ms};
   co_await db_.execute(std::string(kRevoke), std::move(params));
+}
+
+Task<std::vector<std::string>> SessionStore::revoke_user(std::string user_id, std::string keep, std::int64_t now_ms) {
+  std::vector<std::string> revoked;
+  if (!is_uuid(user_id)) co_return revoked;
+  storage::Params params{user_id};
+  std::string sql(postgres(db_) ? kLiveOfUserPostgres : kLiveOfUserSqlite);
+  const storage::Result live = co_await db_.query(std::move(sql), std::move(params));
+  for (const auto& row : live.rows) {
+    std::string id = std::get<std::string>(row[0]);
+    if (id == keep) continue;
+    co_await revoke(id, now_ms);
+    revoked.push_back(std::move(id));
+  }
+  co_return revoked;
 }
 
 Task<std::vector<std::pair<std::string, std::int64_t>>> SessionStore::revoked_since(std::int64_t since_ms) {

@@ -33,6 +33,8 @@ class SessionStore {
   Task<bool> rotate(std::string id, std::string old_hash, std::string new_hash, std::int64_t now_ms);
   /// Marks the session revoked (idempotent).
   Task<void> revoke(std::string id, std::int64_t now_ms);
+  /// Revokes every live session of the user except `keep` (may be empty); returns their ids.
+  Task<std::vector<std::string>> revoke_user(std::string user_id, std::string keep, std::int64_t now_ms);
   /// Sessions revoked at or after `since_ms`: (id, revoked_at_ms).
   Task<std::vector<std::pair<std::string, std::int64_t>>> revoked_since(std::int64_t since_ms);
 

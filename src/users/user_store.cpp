@@ -20,11 +20,22 @@ std::string select_where(const storage::Database& db, std::string_view where) {
   return "SELECT " + std::string(cols) + " FROM users WHERE " + std::string(where);
 }
 
+User user_of(const std::vector<storage::Value>& row) {
+  auto text = [&](std::size_t i) { return std::get<std::string>(row[i]); };
+  return User{text(0), text(1), text(2), text(3), text(4), text(5)};
+}
+
+constexpr std::string_view kCount = "SELECT count(*) FROM users";
+constexpr std::string_view kCountAdmins = "SELECT count(*) FROM users WHERE role = 'admin'";
+constexpr std::string_view kUpdate =
+    "UPDATE users SET email = $2, name = $3, role = $4, updated_at = $5 WHERE id = $1";
+constexpr std::string_view kUpdateWithHash =
+    "UPDATE users SET email = $2, name = $3, role = $4, updated_at = $5, password_hash = $6 WHERE id = $1";
+constexpr std::string_view kDelete = "DELETE FROM users WHERE id = $1";
+
 std::optional<UserRecord> first_record(const storage::Result& r) {
   if (r.rows.empty()) return std::nullopt;
-  const auto& row = r.rows[0];
-  auto text = [&](std::size_t i) { return std::get<std::string>(row[i]); };
-  return UserRecord{{text(0), text(1), text(2), text(3), text(4), text(5)}, text(6)};
+  return UserRecord{user_of(r.rows[0]), std::get<std::string>(r.rows[0][6])};
 }
 
 }  // namespace
@@ -46,6 +57,43 @@ Task<std::optional<UserRecord>> UserStore::find_by_id(std::string id) {
   storage::Params params{std::move(id)};
   const storage::Result r = co_await db_.query(select_where(db_, "id = $1"), std::move(params));
   co_return first_record(r);
+}
+
+}  // namespace keel::users
+
+namespace keel::users {
+
+Task<std::pair<std::vector<User>, std::int64_t>> UserStore::list(std::int64_t limit, std::int64_t offset) {
+  storage::Params params{limit, offset};
+  const storage::Result page =
+      co_await db_.query(select_where(db_, "1 = 1") + " ORDER BY created_at, id LIMIT $1 OFFSET $2", std::move(params));
+  const storage::Result total = co_await db_.query(std::string(kCount));
+  std::vector<User> users;
+  for (const auto& row : page.rows) users.push_back(user_of(row));
+  co_return std::pair{std::move(users), std::get<std::int64_t>(total.rows[0][0])};
+}
+
+Task<bool> UserStore::update(User user, std::optional<std::string> password_hash) {
+  storage::Params params{user.id, user.email, user.name, user.role, user.updated_at};
+  std::string sql(kUpdate);
+  if (password_hash) {
+    params.emplace_back(std::move(*password_hash));
+    sql = kUpdateWithHash;
+  }
+  const storage::Result r = co_await db_.execute(std::move(sql), std::move(params));
+  co_return r.rows_affected == 1;
+}
+
+Task<bool> UserStore::remove(std::string id) {
+  if (!is_uuid(id)) co_return false;
+  storage::Params params{std::move(id)};
+  const storage::Result r = co_await db_.execute(std::string(kDelete), std::move(params));
+  co_return r.rows_affected == 1;
+}
+
+Task<std::int64_t> UserStore::count_admins() {
+  const storage::Result r = co_await db_.query(std::string(kCountAdmins));
+  co_return std::get<std::int64_t>(r.rows[0][0]);
 }
 
 }  // namespace keel::users

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "core/async.hpp"
@@ -26,6 +29,15 @@ class UserStore {
   Task<std::optional<UserRecord>> find_by_email(std::string email);
   /// The user with this id, if any.
   Task<std::optional<UserRecord>> find_by_id(std::string id);
+  /// A page of users ordered by creation (then id), and the total count.
+  Task<std::pair<std::vector<User>, std::int64_t>> list(std::int64_t limit, std::int64_t offset);
+  /// Writes name, email, role and updated_at (and the hash when given); false if the user is gone.
+  /// Throws Error::conflict("email") when the new email is taken.
+  Task<bool> update(User user, std::optional<std::string> password_hash);
+  /// Deletes the user (sessions go with it); false if there was none.
+  Task<bool> remove(std::string id);
+  /// How many admins exist.
+  Task<std::int64_t> count_admins();
 
  private:
   storage::Database& db_;

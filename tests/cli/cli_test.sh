@@ -61,6 +61,16 @@ check "migrate applies" contains "$out" "applied [0-9]* migration"
 out=$(DATABASE_URL="sqlite://$work/m.db" "$keel" migrate 2>&1)
 check "second migrate has nothing to do" contains "$out" "up to date"
 
+# admin create: once, never overwriting
+out=$(cd "$work" && BCRYPT_COST=10 DATABASE_URL="sqlite://$work/admin.db" "$keel" admin create --email Root@Example.com --password 'root password' 2>&1); rc=$?
+check "admin create exits 0" test $rc -eq 0
+check "admin create creates" contains "$out" "admin root@example.com created"
+out=$(cd "$work" && BCRYPT_COST=10 DATABASE_URL="sqlite://$work/admin.db" "$keel" admin create --email root@example.com --password 'other password' 2>&1)
+check "admin create leaves an existing account alone" contains "$out" "exists already"
+err=$(cd "$work" && "$keel" admin create --email not-an-email --password 'root password' 2>&1); rc=$?
+check "admin create with a bad email exits 2" test $rc -eq 2
+check "admin create names the bad email" contains "$err" "ADMIN_EMAIL"
+
 # serve: answers /healthz within a second of starting, stops cleanly on SIGTERM
 cd "$work"
 started=$(date +%s%N)

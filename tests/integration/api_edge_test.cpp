@@ -54,7 +54,7 @@ TEST_F(ApiEdge, Scenarios) {
       {"no body where one is needed", "POST", "/api/echo", {{"Content-Type", "application/json"}}, "", 400,
        "INVALID_JSON", ""},
       {"bad query encoding", "GET", "/healthz?x=%zz", {}, "", 400, "VALIDATION_ERROR", R"("details":{"query")"},
-      {"bad path encoding", "GET", "/api/users/%zz", {}, "", 404, "NOT_FOUND", ""},
+      {"bad path encoding", "GET", "/api/users/%zz", {}, "", 400, "VALIDATION_ERROR", R"("details":{"path")"},
       {"exception leaks nothing", "GET", "/api/boom", {}, "", 500, "INTERNAL_ERROR", "An internal error occurred"},
   };
   HttpClient client = server->client();

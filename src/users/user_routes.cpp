@@ -1,0 +1,158 @@
+#include "users/user_routes.hpp"
+
+#include <charconv>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "auth/auth_json.hpp"
+#include "auth/auth_middleware.hpp"
+#include "core/error.hpp"
+#include "http/json_body.hpp"
+#include "users/user_service.hpp"
+
+namespace keel::users {
+namespace {
+
+constexpr std::int64_t kDefaultLimit = 20;
+constexpr std::int64_t kMaxLimit = 100;
+
+std::int64_t query_int(const http::Request& req, std::string_view name, std::int64_t fallback, std::int64_t min,
+                       std::int64_t max, ErrorDetails& details) {
+  const auto text = req.query.get(name);
+  if (!text) return fallback;
+  std::int64_t v = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
+  if (ec != std::errc() || end != text->data() + text->size() || v < min || v > max) {
+    details[std::string(name)] = "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
+    return fallback;
+  }
+  return v;
+}
+
+std::optional<std::string> optional_string(const boost::json::object& body, const char* field, ErrorDetails& details) {
+  const auto* v = body.if_contains(field);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    details[field] = "must be a string";
+    return std::nullopt;
+  }
+  return std::string(v->as_string());
+}
+
+void check_role(const std::optional<std::string>& role, ErrorDetails& details) {
+  if (role && !is_known_role(*role)) details["role"] = "must be one of: admin, user";
+}
+
+// Everything register validates, plus an optional role.
+NewUser parse_new_user(const boost::json::object& body) {
+  boost::json::object rest = body;
+  const auto* role_value = body.if_contains("role");
+  ErrorDetails details;
+  std::optional<std::string> role;
+  if (role_value) {
+    role = optional_string(body, "role", details);
+    rest.erase("role");
+  }
+  check_role(role, details);
+  auth::RegisterInput in;
+  try {
+    in = auth::parse_register(rest);
+  } catch (const Error& e) {
+    for (const auto& [k, v] : e.details()) details[k] = v;
+  }
+  if (!details.empty()) throw Error::validation(std::move(details));
+  return NewUser{std::move(in.email), std::move(in.password), std::move(in.name), role.value_or("user")};
+}
+
+UserPatch parse_patch(const boost::json::object& body) {
+  ErrorDetails details;
+  for (const auto& [key, value] : body) {
+    static constexpr std::string_view kKnown[] = {"email", "password", "name", "role", "currentPassword"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), std::string_view(key)) == std::end(kKnown)) {
+      details[std::string(key)] = "is not a known field";
+    }
+  }
+  UserPatch patch;
+  if (auto email = optional_string(body, "email", details)) {
+    if (auto normal = auth::normalise_email(*email)) {
+      patch.email = std::move(*normal);
+    } else {
+      details["email"] = "must be a valid email address";
+    }
+  }
+  if (auto password = optional_string(body, "password", details)) {
+    if (password->size() < 8) details["password"] = "must be at least 8 bytes";
+    if (password->size() > 72) details["password"] = "must be at most 72 bytes";
+    patch.password = std::move(password);
+  }
+  if (auto name = optional_string(body, "name", details)) {
+    std::string_view n = *name;
+    while (!n.empty() && (n.front() == ' ' || n.front() == '\t')) n.remove_prefix(1);
+    while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);
+    std::size_t chars = 0;
+    for (unsigned char c : n) chars += (c & 0xc0) != 0x80;
+    if (chars < 1 || chars > 100) details["name"] = "must be 1 to 100 characters";
+    patch.name = std::string(n);
+  }
+  patch.role = optional_string(body, "role", details);
+  check_role(patch.role, details);
+  patch.current_password = optional_string(body, "currentPassword", details);
+  if (!details.empty()) throw Error::validation(std::move(details));
+  return patch;
+}
+
+}  // namespace
+
+void add_routes(http::Router& router, UserService& users) {
+  router.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    http::Principal caller = auth::authenticated(ctx);
+    ErrorDetails details;
+    for (const auto& [key, value] : req.query) {
+      if (key != "limit" && key != "page") details[key] = "is not a supported query parameter here";
+    }
+    const std::int64_t limit = query_int(req, "limit", kDefaultLimit, 1, kMaxLimit, details);
+    const std::int64_t page = query_int(req, "page", 1, 1, 1'000'000, details);
+    if (!details.empty()) throw Error::validation(std::move(details), "A query parameter is not valid");
+    const UserPage result = co_await users.list(std::move(caller), limit, (page - 1) * limit);
+    boost::json::array data;
+    for (const auto& u : result.users) data.push_back(auth::user_json(u));
+    const std::int64_t pages = (result.total + limit - 1) / limit;
+    boost::json::object meta{{"limit", limit}, {"page", page}, {"total", result.total}, {"totalPages", pages},
+                             {"nextCursor", nullptr}};
+    co_return http::Response::json(200, boost::json::object{{"data", std::move(data)}, {"meta", std::move(meta)}});
+  });
+
+  router.add(http::Method::kPost, "/api/users", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    http::Principal caller = auth::authenticated(ctx);
+    NewUser input = parse_new_user(http::require_json_object(ctx));
+    const User user = co_await users.create(std::move(caller), std::move(input));
+    http::Response res = http::Response::json(201, auth::user_json(user));
+    res.headers.set("Location", "/api/v1/users/" + user.id);
+    co_return res;
+  });
+
+  router.add(http::Method::kGet, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    http::Principal caller = auth::authenticated(ctx);
+    const User user = co_await users.get(std::move(caller), std::string(ctx.param("id")));
+    co_return http::Response::json(200, auth::user_json(user));
+  });
+
+  auto update = [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    http::Principal caller = auth::authenticated(ctx);
+    UserPatch patch = parse_patch(http::require_json_object(ctx));
+    const User user = co_await users.update(std::move(caller), std::string(ctx.param("id")), std::move(patch));
+    co_return http::Response::json(200, auth::user_json(user));
+  };
+  router.add(http::Method::kPut, "/api/users/:id", update);
+  router.add(http::Method::kPatch, "/api/users/:id", update);
+
+  router.add(http::Method::kDelete, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    http::Principal caller = auth::authenticated(ctx);
+    co_await users.remove(std::move(caller), std::string(ctx.param("id")));
+    co_return http::Response::empty(204);
+  });
+}
+
+}  // namespace keel::users

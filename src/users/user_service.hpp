@@ -1,0 +1,77 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/async.hpp"
+#include "http/context.hpp"
+#include "users/user.hpp"
+
+namespace keel::auth {
+class PasswordHasher;
+class SessionStore;
+class Revocations;
+}  // namespace keel::auth
+
+namespace keel::users {
+
+class UserStore;
+
+struct NewUser {
+  std::string email;  // normalised
+  std::string password;
+  std::string name;  // trimmed
+  std::string role = "user";
+};
+
+/// A partial update; absent fields stay as they are.
+struct UserPatch {
+  std::optional<std::string> email;
+  std::optional<std::string> password;
+  std::optional<std::string> name;
+  std::optional<std::string> role;
+  std::optional<std::string> current_password;
+};
+
+struct UserPage {
+  std::vector<User> users;
+  std::int64_t total = 0;
+};
+
+/// Users and roles (API.md §4): who may read, change and delete whom, and what a change
+/// does to the user's sessions. No HTTP or SQL here.
+class UserService {
+ public:
+  UserService(UserStore& users, auth::SessionStore& sessions, auth::Revocations& revocations,
+              auth::PasswordHasher& passwords);
+
+  /// Admins only (403 otherwise).
+  Task<UserPage> list(http::Principal caller, std::int64_t limit, std::int64_t offset);
+  /// Admins only; 409 when the email is taken.
+  Task<User> create(http::Principal caller, NewUser input);
+  /// Admins, or the user themself (403 for others); 404 when absent.
+  Task<User> get(http::Principal caller, std::string id);
+  /// Admins, or the user themself. Only admins change roles; a self password change needs the
+  /// current password; the last admin can't be demoted (409). A password change revokes the
+  /// user's other sessions, a role change all of them.
+  Task<User> update(http::Principal caller, std::string id, UserPatch patch);
+  /// Admins, or the user themself; the last admin can't be deleted (409). Sessions go too.
+  Task<void> remove(http::Principal caller, std::string id);
+  /// Creates an admin with this email unless a user has it already (never changes a password).
+  /// Returns true when it created one.
+  Task<bool> ensure_admin(std::string email, std::string password, std::string name);
+
+ private:
+  Task<void> revoke_sessions(std::string user_id, std::string keep);
+
+  UserStore& users_;
+  auth::SessionStore& sessions_;
+  auth::Revocations& revocations_;
+  auth::PasswordHasher& passwords_;
+};
+
+/// The roles a user may hold: "admin", "user" (and, later, those the resources file declares).
+bool is_known_role(std::string_view role);
+
+}  // namespace keel::users
