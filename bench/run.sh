@@ -140,13 +140,14 @@ start_keel() {
   cp "$TMP/keel.log" "$TMP/keel-startup.log"
 }
 
-# start_extra_keel DATABASE_URL: another keel instance (THREADS=1, production defaults);
-# prints its URL. Its pid joins EXTRA_PIDS for the cleanup.
+# start_extra_keel DATABASE_URL [VAR=value ...]: another keel instance (THREADS=1, production
+# defaults, plus the given settings); prints its URL. Its pid joins EXTRA_PIDS for the cleanup.
 start_extra_keel() {
-  local port pid
+  local port pid url=$1
+  shift
   port=$(free_port)
-  APP_ENV=production JWT_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n') THREADS=1 \
-    PORT="$port" HOST=127.0.0.1 DATABASE_URL="$1" LOG_LEVEL=info \
+  env APP_ENV=production JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" THREADS=1 \
+    PORT="$port" HOST=127.0.0.1 DATABASE_URL="$url" LOG_LEVEL=info "$@" \
     "$TMP/keel" >>"$TMP/keel.log" 2>&1 &
   pid=$!
   EXTRA_PIDS+=("$pid")
@@ -294,6 +295,41 @@ if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
     REPORT+=("$(printf '%-13s c=%-4s 2 keel instances on one PostgreSQL, each c=%s: %8s req/s together   ratio to one keel /healthz %s' \
       "GET /readyz pg" "$conns" "$conns" "$(thousands "$rps")" "$(ratio "$rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")")")
   done
+fi
+
+# Auth: login throughput against the bcrypt ceiling (raw crypt_rn verifications per second on
+# one core x cores, measured here), and GET /api/auth/me latency idle and during a login storm.
+# A keel of its own, with the auth rate limit off and the production bcrypt cost (12).
+if [ -x "$BUILD_DIR/bench/keel_bcrypt_ceiling" ]; then
+  AUTH_URL=$(start_extra_keel "sqlite://$TMP/auth.db" RATE_LIMIT_AUTH=0)
+  token=$(curl -sf -X POST "$AUTH_URL/api/auth/register" -H 'Content-Type: application/json' \
+    -d '{"email":"bench@example.com","password":"bench password","name":"Bench"}' |
+    sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
+  [ -n "$token" ] || die "could not register the bench user"
+  per_core=$("$BUILD_DIR/bench/keel_bcrypt_ceiling" 12 3)
+  ceiling=$(awk -v r="$per_core" -v c="$(nproc)" 'BEGIN { printf "%.2f", r * c }')
+  login_rps=()
+  for ((i = 1; i <= REPEATS; i++)); do
+    wrk -t1 -c8 -d"${DURATION}s" -s "$(dirname "$0")/login.lua" "$AUTH_URL/api/auth/login" >"$TMP/login.last" 2>&1
+    login_rps+=("$(awk '/^Requests\/sec:/ { print $2 }' "$TMP/login.last")")
+    log "login run $i/$REPEATS: ${login_rps[-1]} req/s (ceiling $ceiling)"
+  done
+  logins=$(median "${login_rps[@]}")
+  REPORT+=("$(printf 'POST /api/auth/login  %.2f logins/s   bcrypt ceiling %s/s (%s/s per core x %s, cost 12)   ratio %s  (goal >= 0.85)' \
+    "$logins" "$ceiling" "$per_core" "$(nproc)" "$(ratio "$logins" "$ceiling")")")
+
+  idle=$(run_wrk 16 "$AUTH_URL/api/auth/me" -H "Authorization: Bearer $token")
+  wrk -t1 -c16 -d"$((DURATION + 2))s" -s "$(dirname "$0")/login.lua" "$AUTH_URL/api/auth/login" >"$TMP/storm.last" 2>&1 &
+  storm_pid=$!
+  sleep 1
+  stormy=$(run_wrk 16 "$AUTH_URL/api/auth/me" -H "Authorization: Bearer $token")
+  wait "$storm_pid" || true
+  read -r idle_rps idle_p99 idle_n2 idle_err <<<"$idle"
+  read -r storm_rps storm_p99 storm_n2 storm_err <<<"$stormy"
+  REPORT+=("$(printf 'GET /api/auth/me c=16  p99 idle %s   p99 during a login storm %s   ratio %s  (goal <= 3)   req/s %s / %s%s%s' \
+    "$(fmt_ms "$idle_p99")" "$(fmt_ms "$storm_p99")" "$(ratio "$storm_p99" "$idle_p99")" \
+    "$(thousands "$idle_rps")" "$(thousands "$storm_rps")" \
+    "$(problems "me idle" "$idle_n2" "$idle_err")" "$(problems "me in storm" "$storm_n2" "$storm_err")")")
 fi
 
 LOADED_RSS=$(rss_mib "$KEEL_PID")

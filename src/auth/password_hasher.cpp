@@ -1,6 +1,8 @@
 #include "auth/password_hasher.hpp"
 
 #include <crypt.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
@@ -11,7 +13,21 @@
 
 namespace keel::auth {
 
+namespace {
+
+// bcrypt threads run at a lower priority than the I/O threads: a burst of logins then takes
+// only the CPU left over, and other requests keep their latency. Set once per pool thread.
+void lower_priority_once() {
+  thread_local bool done = false;
+  if (done) return;
+  done = true;
+  setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 10);  // best effort: no error path
+}
+
+}  // namespace
+
 std::string bcrypt_hash(const std::string& password, int cost) {
+  lower_priority_once();
   unsigned char entropy[16];
   if (RAND_bytes(entropy, sizeof entropy) != 1) throw std::runtime_error("RAND_bytes failed");
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -26,6 +42,7 @@ std::string bcrypt_hash(const std::string& password, int cost) {
 }
 
 bool bcrypt_verify(const std::string& password, const std::string& hash) {
+  lower_priority_once();
   auto data = std::make_unique<crypt_data>();
   const char* out = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof *data);
   if (!out || out[0] == '*') return false;

@@ -47,8 +47,8 @@ Task<void> BlockingPool::run_erased(std::function<void()> job, bool bounded) {
   if (impl.in_use.fetch_add(1) >= impl.max_queue && bounded) {
     impl.in_use.fetch_sub(1);
     impl.rejected.fetch_add(1);
-    throw Error::unavailable("The server is busy; try again shortly",
-                             "blocking pool queue full");
+    throw Error::unavailable("The server is busy; try again shortly", "blocking pool queue full")
+        .with_header("Retry-After", "1");
   }
   // The job refers to this coroutine's frame, which stays alive until the handler resumes it.
   co_await asio::async_initiate<const asio::use_awaitable_t<>&, void()>(
