@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages keel needs, and only those that are missing.
 # Idempotent: a second run with everything present does nothing and touches no network.
-# Usage: scripts/deps.sh [build|test|bench]   (build is the default; test and bench add their tools)
+# Usage: scripts/deps.sh [build|test|bench|postgres]   (build is the default; test and bench add their
+# tools; postgres is only the PostgreSQL 15 server for tests)
 set -euo pipefail
 
 want=(
@@ -11,9 +12,10 @@ want=(
 )
 case "${1:-build}" in
   build) ;;
+  postgres) want=(postgresql-15 postgresql-client-15) ;;  # the throwaway test server (with-postgres.sh)
   test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl) ;;
   bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light) ;;
-  *) echo "usage: $0 [build|test|bench]" >&2; exit 2 ;;
+  *) echo "usage: $0 [build|test|bench|postgres]" >&2; exit 2 ;;
 esac
 
 missing=()

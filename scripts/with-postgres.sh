@@ -21,19 +21,9 @@ fi
 
 pgbin=/usr/lib/postgresql/15/bin
 
-# 1. PostgreSQL 15 server binaries (Debian 12 packages).
-if [ ! -x "$pgbin/initdb" ]; then
-  echo "keel: installing postgresql-15 postgresql-client-15" >&2
-  sudo=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "keel: need root (or sudo) to install postgresql-15" >&2; exit 1; }
-    sudo="sudo"
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends postgresql-15 postgresql-client-15 >/dev/null
-  [ -x "$pgbin/initdb" ] || { echo "keel: $pgbin/initdb still missing after installing postgresql-15" >&2; exit 1; }
-fi
+# 1. PostgreSQL 15 server binaries (Debian 12 packages), installed like every other dependency.
+"$(dirname "$0")/deps.sh" postgres
+[ -x "$pgbin/initdb" ] || { echo "keel: $pgbin/initdb missing after installing postgresql-15" >&2; exit 1; }
 
 # 2. Who runs the server, and where it lives.
 if [ "$(id -u)" -eq 0 ]; then
