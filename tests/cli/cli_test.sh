@@ -86,6 +86,7 @@ ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 check "serve answers /healthz (in ${ready_ms} ms)" test -n "$port"
 check "serve is ready within 1 s" test "$ready_ms" -lt 1000
 check "default database is ./data/keel.db" test -f "$work/data/keel.db"
+check "development JWT secret kept in the data folder, mode 0600" test "$(stat -c %a "$work/data/jwt-secret" 2>/dev/null)" = 600
 body=$(curl -s "http://127.0.0.1:$port/healthz")
 err=$(PORT="$port" DATABASE_URL="sqlite://$work/other.db" "$keel" 2>&1); rc=$?
 check "a port in use exits 1" test $rc -eq 1

@@ -7,6 +7,7 @@
 #include "core/ids.hpp"
 #include "core/run_sync.hpp"
 #include "http/json_body.hpp"
+#include "support/test_database.hpp"
 #include "support/test_server.hpp"
 
 namespace keel::test {
@@ -82,6 +83,39 @@ TEST(MultiInstance, LogoutOnOneInstanceIsHonouredByTheOtherWithinOneSecond) {
   }
   EXPECT_EQ(status, 401);
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1)) << "B refuses it within a second";
+}
+
+}  // namespace
+}  // namespace keel::test
+
+namespace keel::test {
+namespace {
+
+// The in-memory view of revocations is rebuilt from the database at start.
+TEST(Restart, ALoggedOutTokenStaysRefusedAfterARestart) {
+  TempDir dir;
+  auto config = [&](app::Config& c) {
+    c.jwt_secret = std::string(40, 'r');
+    c.bcrypt_cost = 4;
+    if (test_backend() == "sqlite") c.database_url = "sqlite://" + (dir.path() / "keel.db").string();
+  };
+  std::string token, url;
+  {
+    TestServer first(config);
+    url = first.app().config().database_url;
+    HttpClient client = first.client();
+    const HttpResponse reg =
+        client.post("/api/auth/register", R"({"email":"ada@example.com","password":"correct horse","name":"Ada"})");
+    ASSERT_EQ(reg.status, 201) << reg.body;
+    token = std::string(reg.json().at("accessToken").as_string());
+    ASSERT_EQ(client.request("POST", "/api/auth/logout", {}, {{"Authorization", "Bearer " + token}}).status, 204);
+  }
+  TestServer second([&](app::Config& c) {
+    config(c);
+    c.database_url = url;
+  });
+  HttpClient client = second.client();
+  EXPECT_EQ(client.get("/api/auth/me", {{"Authorization", "Bearer " + token}}).status, 401);
 }
 
 }  // namespace
