@@ -26,10 +26,6 @@ namespace {
 // walking this many steps down the chain is enough to recognise any realistic reuse.
 constexpr int kChainSearch = 64;
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 std::string base64url(const unsigned char* data, std::size_t n) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -138,7 +134,7 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
 
 Task<TokenResponse> AuthService::open_session(users::User user) {
   const std::string secret = random_secret();
-  const std::int64_t now = now_ms();
+  const std::int64_t now = now_unix_ms();
   Session session{new_uuid_v7(), user.id, token_hash(secret), {}, now,
                   now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.refresh_ttl).count(), {}};
   const std::string session_id = session.id;
@@ -156,7 +152,7 @@ Task<TokenResponse> AuthService::answer(std::string user_id, std::string session
 }
 
 Task<void> AuthService::revoke(std::string session_id) {
-  const std::int64_t now = now_ms();
+  const std::int64_t now = now_unix_ms();
   co_await sessions_.revoke(session_id, now);
   revocations_.add(std::move(session_id), now);
 }
@@ -169,7 +165,7 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
   if (!is_uuid(session_id) || secret.size() != 43) throw invalid_refresh();
 
   auto session = co_await sessions_.find(session_id);
-  const std::int64_t now = now_ms();
+  const std::int64_t now = now_unix_ms();
   if (!session || session->revoked_at_ms || session->expires_at_ms <= now) throw invalid_refresh();
 
   const std::string presented = token_hash(secret);

@@ -2,13 +2,11 @@
 
 #include <algorithm>
 
+#include "core/ids.hpp"
+
 namespace keel::auth {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // Clocks of instances differ a little, and a revocation may commit just after a poll read
 // past it: every poll re-reads this much of the past.
@@ -30,7 +28,7 @@ void Revocations::add(std::string session_id, std::int64_t revoked_at_ms) {
 }
 
 Task<void> Revocations::sync() {
-  const std::int64_t now = now_ms();
+  const std::int64_t now = now_unix_ms();
   std::int64_t since;
   {
     std::lock_guard l(mutex_);

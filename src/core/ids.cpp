@@ -98,6 +98,11 @@ void append_timestamp(std::string& out, SystemTime t) {
   out.push_back('Z');
 }
 
+std::int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string now_timestamp() { return format_timestamp(std::chrono::system_clock::now()); }
 
 }  // namespace keel

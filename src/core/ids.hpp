@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,9 @@ std::string format_timestamp(SystemTime t);
 
 /// Appends format_timestamp(t) to `out`.
 void append_timestamp(std::string& out, SystemTime t);
+
+/// Milliseconds since the Unix epoch, now (for stored times that are compared, not shown).
+std::int64_t now_unix_ms();
 
 /// The current time as format_timestamp renders it.
 std::string now_timestamp();

@@ -10,10 +10,6 @@
 namespace keel::users {
 namespace {
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 bool is_admin(const http::Principal& p) { return p.role == "admin"; }
 
@@ -130,7 +126,7 @@ Task<bool> UserService::ensure_admin(std::string email, std::string password, st
 }
 
 Task<void> UserService::revoke_sessions(std::string user_id, std::string keep) {
-  const std::int64_t now = now_ms();
+  const std::int64_t now = now_unix_ms();
   const auto revoked = co_await sessions_.revoke_user(std::move(user_id), std::move(keep), now);
   for (const auto& sid : revoked) revocations_.add(sid, now);
 }
