@@ -6,15 +6,15 @@
 set -euo pipefail
 
 want=(
-  build-essential cmake ninja-build ccache lld pkg-config
+  build-essential cmake ninja-build ccache lld pkg-config libcrypt-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libjwt-dev libssl-dev libspdlog-dev libfmt-dev libmimalloc-dev
 )
 case "${1:-build}" in
   build) ;;
   postgres) want=(postgresql-15 postgresql-client-15) ;;  # the throwaway test server (with-postgres.sh)
-  test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl) ;;
-  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl wrk nginx-light) ;;
+  test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2) ;;
+  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2 wrk nginx-light) ;;
   *) echo "usage: $0 [build|test|bench|postgres]" >&2; exit 2 ;;
 esac
 
