@@ -8,7 +8,7 @@ set -euo pipefail
 want=(
   build-essential cmake ninja-build ccache lld pkg-config libcrypt-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libsqlite3-dev libpq-dev libjwt-dev libssl-dev libspdlog-dev libfmt-dev libmimalloc-dev
+  libsqlite3-dev libpq-dev libjwt-dev libssl-dev libspdlog-dev libfmt-dev libmimalloc-dev libyaml-cpp-dev libre2-dev
 )
 case "${1:-build}" in
   build) ;;
