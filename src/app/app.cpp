@@ -18,6 +18,7 @@
 #include "auth/auth_routes.hpp"
 #include "users/user_routes.hpp"
 
+#include "core/ids.hpp"
 #include "core/run_sync.hpp"
 #include "http/middleware/cors.hpp"
 #include "http/middleware/errors.hpp"
@@ -62,12 +63,7 @@ std::string resolve_jwt_secret(const Config& config) {
   if (!config.jwt_secret.empty()) return config.jwt_secret;
   unsigned char bytes[48];
   if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string fresh;
-  for (unsigned char b : bytes) {
-    fresh.push_back(kHex[b >> 4]);
-    fresh.push_back(kHex[b & 0xf]);
-  }
+  const std::string fresh = to_hex(bytes, sizeof bytes);
   if (config.env == Environment::kTest) return fresh;
 
   // Development: one secret per data folder, so tokens survive restarts.

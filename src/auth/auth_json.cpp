@@ -54,13 +54,20 @@ void reject_unknown(const boost::json::object& body, std::initializer_list<std::
   }
 }
 
+}  // namespace
+
 void check_password(const std::string& password, ErrorDetails& details) {
   // bcrypt reads at most 72 bytes: longer is refused, never silently truncated.
   if (password.size() < 8) details["password"] = "must be at least 8 bytes";
   if (password.size() > 72) details["password"] = "must be at most 72 bytes";
 }
 
-}  // namespace
+std::string check_name(std::string_view raw, ErrorDetails& details) {
+  std::string name(trim(raw));
+  const std::size_t length = utf8_length(name);
+  if (length < 1 || length > 100) details["name"] = "must be 1 to 100 characters";
+  return name;
+}
 
 std::optional<std::string> normalise_email(std::string_view raw) {
   std::string email(trim(raw));
@@ -114,11 +121,7 @@ RegisterInput parse_register(const boost::json::object& body) {
   }
   if (read_string(body, "password", in.password, details)) check_password(in.password, details);
   std::string name;
-  if (read_string(body, "name", name, details)) {
-    in.name = std::string(trim(name));
-    const std::size_t length = utf8_length(in.name);
-    if (length < 1 || length > 100) details["name"] = "must be 1 to 100 characters";
-  }
+  if (read_string(body, "name", name, details)) in.name = check_name(name, details);
   if (!details.empty()) throw Error::validation(std::move(details));
   return in;
 }

@@ -63,13 +63,7 @@ std::string next_secret(const std::string& key, const std::string& secret) {
 std::string token_hash(const std::string& secret) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : digest) {
-    out.push_back(kHex[b >> 4]);
-    out.push_back(kHex[b & 0xf]);
-  }
-  return out;
+  return to_hex(digest, sizeof digest);
 }
 
 bool same(const std::string& a, const std::string& b) {

@@ -55,6 +55,17 @@ std::string new_uuid_v7() {
   return std::string(text, sizeof text);
 }
 
+std::string to_hex(const unsigned char* data, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * n);
+  for (std::size_t i = 0; i < n; ++i) {
+    out.push_back(kHex[data[i] >> 4]);
+    out.push_back(kHex[data[i] & 0x0f]);
+  }
+  return out;
+}
+
 bool is_uuid(std::string_view s) noexcept {
   if (s.size() != 36) return false;
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -10,6 +10,9 @@ namespace keel {
 /// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then CSPRNG bits; lowercase, 36 chars.
 std::string new_uuid_v7();
 
+/// Lowercase hex of `n` bytes.
+std::string to_hex(const unsigned char* data, std::size_t n);
+
 /// True when `s` is a lowercase hyphenated UUID of any version.
 bool is_uuid(std::string_view s) noexcept;
 

@@ -83,19 +83,10 @@ UserPatch parse_patch(const boost::json::object& body) {
     }
   }
   if (auto password = optional_string(body, "password", details)) {
-    if (password->size() < 8) details["password"] = "must be at least 8 bytes";
-    if (password->size() > 72) details["password"] = "must be at most 72 bytes";
+    auth::check_password(*password, details);
     patch.password = std::move(password);
   }
-  if (auto name = optional_string(body, "name", details)) {
-    std::string_view n = *name;
-    while (!n.empty() && (n.front() == ' ' || n.front() == '\t')) n.remove_prefix(1);
-    while (!n.empty() && (n.back() == ' ' || n.back() == '\t')) n.remove_suffix(1);
-    std::size_t chars = 0;
-    for (unsigned char c : n) chars += (c & 0xc0) != 0x80;
-    if (chars < 1 || chars > 100) details["name"] = "must be 1 to 100 characters";
-    patch.name = std::string(n);
-  }
+  if (auto name = optional_string(body, "name", details)) patch.name = auth::check_name(*name, details);
   patch.role = optional_string(body, "role", details);
   check_role(patch.role, details);
   patch.current_password = optional_string(body, "currentPassword", details);
