@@ -1,8 +1,6 @@
 #include "app/app.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <unistd.h>
 
@@ -16,8 +14,12 @@
 
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
+#include "resources/resource_routes.hpp"
+#include "resources/resource_schema.hpp"
+#include "resources/resources_file.hpp"
 #include "users/user_routes.hpp"
 
+#include "core/crypto.hpp"
 #include "core/ids.hpp"
 #include "core/run_sync.hpp"
 #include "http/middleware/cors.hpp"
@@ -48,14 +50,10 @@ namespace {
 std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // The refresh-token chain key: derived from the JWT secret, never the same bytes.
-std::string refresh_key(const std::string& jwt_secret) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  static constexpr std::string_view kLabel = "keel refresh-token chain v1";
-  HMAC(EVP_sha256(), jwt_secret.data(), static_cast<int>(jwt_secret.size()),
-       reinterpret_cast<const unsigned char*>(kLabel.data()), kLabel.size(), mac, &len);
-  return std::string(reinterpret_cast<const char*>(mac), len);
-}
+std::string refresh_key(const std::string& jwt_secret) { return hmac_sha256(jwt_secret, "keel refresh-token chain v1"); }
+
+// The list-cursor signing key: derived the same way, under its own label.
+std::string cursor_key(const std::string& jwt_secret) { return hmac_sha256(jwt_secret, "keel list cursor v1"); }
 
 }  // namespace
 
@@ -89,12 +87,27 @@ std::string resolve_jwt_secret(const Config& config) {
   return fresh;
 }
 
+resources::Declarations load_declarations(const Config& config) {
+  if (!config.resources_file.empty()) return resources::load_resources_file(config.resources_file);
+  if (std::filesystem::exists("resources.yaml")) {
+    spdlog::info("resources: using ./resources.yaml (RESOURCES_FILE is not set)");
+    return resources::load_resources_file("resources.yaml");
+  }
+  spdlog::info("resources: none declared (set RESOURCES_FILE to serve your own)");
+  return {};
+}
+
 App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
     : config_(std::move(config)),
       pool_(config_.blocking_threads, config_.blocking_queue),
       cpu_pool_(cores(), 64 * cores()),
       db_(open_database(config_, pool_, metrics_)),
       jwt_secret_(resolve_jwt_secret(config_)),
+      cursors_(cursor_key(jwt_secret_)),
+      declarations_(load_declarations(config_)),
+      model_(declarations_, db_->dialect()),
+      resource_store_(*db_),
+      resources_(model_, resource_store_, cursors_),
       user_store_(*db_),
       session_store_(*db_),
       passwords_(cpu_pool_, config_.bcrypt_cost),
@@ -106,7 +119,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
                               .refresh_ttl = config_.refresh_token_ttl,
                               .reuse_interval = config_.refresh_reuse_interval,
                               .refresh_key = refresh_key(jwt_secret_)}),
-      users_(user_store_, session_store_, revocations_, passwords_),
+      users_(user_store_, session_store_, revocations_, passwords_, cursors_),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -125,7 +138,8 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
 
   ops::add_routes(router_, *db_, metrics_);
   auth::add_routes(router_, auth_);
-  users::add_routes(router_, users_);
+  users::add_routes(router_, users_, cursors_, model_.roles());
+  resources::add_routes(router_, resources_);
 }
 
 App::~App() { stop(); }
@@ -133,6 +147,8 @@ App::~App() { stop(); }
 void App::start() {
   const auto applied = run_sync([&] { return storage::apply_migrations(*db_, storage::core_migrations()); });
   if (!applied.empty()) spdlog::info("database: {} migration(s) applied", applied.size());
+  // Additive changes of the resources file apply here; destructive ones stop the start.
+  run_sync([&] { return resources::migrate_resources(*db_, declarations_, false); });
   if (!config_.admin_email.empty()) {
     const bool created = run_sync([&] {
       return users_.ensure_admin(config_.admin_email, config_.admin_password, "Admin");

@@ -18,6 +18,11 @@
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "lists/list_query.hpp"
+#include "resources/declarations.hpp"
+#include "resources/resource_model.hpp"
+#include "resources/resource_service.hpp"
+#include "resources/resource_store.hpp"
 #include "storage/database.hpp"
 #include "users/user_service.hpp"
 #include "users/user_store.hpp"
@@ -34,6 +39,10 @@ std::unique_ptr<storage::Database> open_database(const Config& config, BlockingP
 /// JWT_SECRET, or in development one generated on first start and kept (mode 0600) in the
 /// data folder; in tests an ephemeral one. Throws std::runtime_error if the file can't be made.
 std::string resolve_jwt_secret(const Config& config);
+
+/// The resources file RESOURCES_FILE names; without one, ./resources.yaml when it exists, else
+/// none. Throws resources::ResourcesFileError naming the place of a mistake.
+resources::Declarations load_declarations(const Config& config);
 
 /// Everything keel is, built in dependency order: metrics, the blocking pool, the
 /// database, routes, middleware and the HTTP server.
@@ -55,6 +64,7 @@ class App {
   http::Router& router() noexcept { return router_; }
   storage::Database& database() noexcept { return *db_; }
   users::UserService& users() noexcept { return users_; }
+  const resources::Model& model() const noexcept { return model_; }
   Metrics& metrics() noexcept { return metrics_; }
   const Config& config() const noexcept { return config_; }
 
@@ -65,6 +75,11 @@ class App {
   BlockingPool cpu_pool_;  // bcrypt: kept apart so a login storm never queues database work
   std::unique_ptr<storage::Database> db_;
   std::string jwt_secret_;
+  lists::CursorCodec cursors_;
+  resources::Declarations declarations_;
+  resources::Model model_;
+  resources::ResourceStore resource_store_;
+  resources::ResourceService resources_;
   users::UserStore user_store_;
   auth::SessionStore session_store_;
   auth::PasswordHasher passwords_;

@@ -13,6 +13,7 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "core/run_sync.hpp"
+#include "resources/resource_schema.hpp"
 #include "storage/migrations/migrator.hpp"
 
 namespace keel::app {
@@ -94,13 +95,20 @@ int admin_create(const Config& base, const std::vector<std::string>& args) {
   return 0;
 }
 
-int migrate(const Config& config) {
+int migrate(const Config& config, bool allow_destructive) {
+  const resources::Declarations decls = load_declarations(config);
   BlockingPool pool(1, 16);
   Metrics metrics;
   auto db = open_database(config, pool, metrics);
   const auto applied = run_sync([&] { return storage::apply_migrations(*db, storage::core_migrations()); });
-  std::cout << (applied.empty() ? "keel: database is up to date\n"
-                                : fmt::format("keel: applied {} migration(s)\n", applied.size()));
+  const auto changed = run_sync([&] { return resources::migrate_resources(*db, decls, allow_destructive); });
+  if (applied.empty() && changed.applied.empty()) {
+    std::cout << "keel: database is up to date\n";
+    return 0;
+  }
+  std::cout << fmt::format("keel: applied {} migration(s) and {} resource change(s)\n", applied.size(),
+                           changed.applied.size());
+  for (const auto& c : changed.applied) std::cout << "  - " << c << "\n";
   return 0;
 }
 
@@ -112,7 +120,9 @@ std::string help_text() {
       "Usage: keel [command] [--option value ...]\n\n"
       "Commands:\n"
       "  serve      start the HTTP server (the default)\n"
-      "  migrate    apply pending database migrations and exit\n"
+      "  migrate [--allow-destructive]\n"
+      "             apply pending database migrations and resources-file changes and exit;\n"
+      "             changes that drop or retype stored data need --allow-destructive\n"
       "  admin create --email E --password P [--name N]\n"
       "             create an admin account (unless the email exists) and exit\n"
       "  version    print the version and exit\n"
@@ -130,6 +140,7 @@ int run_cli(const std::vector<std::string>& args) {
   std::string command = "serve";
   std::vector<std::string> flags;
   std::vector<std::string> admin_args;
+  bool allow_destructive = false;
   if (args.size() >= 2 && args[0] == "admin" && args[1] == "create") {
     // Its own options; everything else (DATABASE_URL, BCRYPT_COST...) from the environment.
     command = "admin";
@@ -153,6 +164,10 @@ int run_cli(const std::vector<std::string>& args) {
       command = a;
       continue;
     }
+    if (command == "migrate" && a == "--allow-destructive") {
+      allow_destructive = true;
+      continue;
+    }
     flags.push_back(a);
   }
 
@@ -167,7 +182,7 @@ int run_cli(const std::vector<std::string>& args) {
 
   try {
     if (command == "admin") return admin_create(config, admin_args);
-    return command == "migrate" ? migrate(config) : serve(config, std::move(access_logger));
+    return command == "migrate" ? migrate(config, allow_destructive) : serve(config, std::move(access_logger));
   } catch (const ConfigError& e) {
     spdlog::critical("configuration error: {}", e.what());
     return 2;

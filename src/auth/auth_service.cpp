@@ -2,7 +2,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -15,6 +14,7 @@
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "users/user_store.hpp"
@@ -27,36 +27,15 @@ namespace {
 constexpr int kChainSearch = 64;
 
 
-std::string base64url(const unsigned char* data, std::size_t n) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  std::uint32_t buffer = 0;
-  int bits = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    buffer = (buffer << 8) | data[i];
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kAlphabet[(buffer >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) out.push_back(kAlphabet[(buffer << (6 - bits)) & 0x3f]);
-  return out;
-}
-
 std::string random_secret() {
   std::array<unsigned char, 32> bytes{};  // 256 bits from the OS CSPRNG (via OpenSSL)
   if (RAND_bytes(bytes.data(), bytes.size()) != 1) throw std::runtime_error("RAND_bytes failed");
-  return base64url(bytes.data(), bytes.size());
+  return base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 // The token that replaces `secret`: unpredictable without the key, and reproducible with it.
 std::string next_secret(const std::string& key, const std::string& secret) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(secret.data()),
-       secret.size(), mac, &len);
-  return base64url(mac, len);
+  return base64url_encode(hmac_sha256(key, secret));
 }
 
 // What the database keeps of a refresh token: the hex SHA-256 of its secret part.

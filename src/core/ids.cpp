@@ -117,3 +117,81 @@ std::int64_t now_unix_ms() {
 std::string now_timestamp() { return format_timestamp(std::chrono::system_clock::now()); }
 
 }  // namespace keel
+
+namespace keel {
+namespace {
+
+// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's days_from_civil).
+long long days_from_civil(long long y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const long long era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + static_cast<long long>(doe) - 719468;
+}
+
+bool digits(std::string_view s, std::size_t at, std::size_t n, int& out) noexcept {
+  if (at + n > s.size()) return false;
+  out = 0;
+  for (std::size_t i = at; i < at + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    out = out * 10 + (s[i] - '0');
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<std::string> normalise_timestamp(std::string_view s) {
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
+  if (!digits(s, 0, 4, year) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, month) || s[7] != '-' ||
+      !digits(s, 8, 2, day) || (s[10] != 'T' && s[10] != 't') || !digits(s, 11, 2, hour) || s[13] != ':' ||
+      !digits(s, 14, 2, minute) || s[16] != ':' || !digits(s, 17, 2, second)) {
+    return std::nullopt;
+  }
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > kDays[month - 1] + (month == 2 && leap) || hour > 23 ||
+      minute > 59 || second > 59) {
+    return std::nullopt;
+  }
+  std::size_t at = 19;
+  int millis = 0;
+  if (at < s.size() && s[at] == '.') {
+    ++at;
+    const std::size_t first = at;
+    int scale = 100;
+    while (at < s.size() && s[at] >= '0' && s[at] <= '9') {
+      millis += (s[at] - '0') * scale;
+      scale /= 10;
+      ++at;
+    }
+    if (at == first || at - first > 9) return std::nullopt;
+  }
+  long long offset_minutes = 0;
+  if (at < s.size() && (s[at] == 'Z' || s[at] == 'z')) {
+    ++at;
+  } else if (at < s.size() && (s[at] == '+' || s[at] == '-')) {
+    int oh = 0, om = 0;
+    if (!digits(s, at + 1, 2, oh) || at + 3 >= s.size() || s[at + 3] != ':' || !digits(s, at + 4, 2, om) || oh > 23 ||
+        om > 59) {
+      return std::nullopt;
+    }
+    offset_minutes = (oh * 60 + om) * (s[at] == '-' ? -1 : 1);
+    at += 6;
+  } else {
+    return std::nullopt;
+  }
+  if (at != s.size()) return std::nullopt;
+  const long long days = days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const long long ms = ((days * 86400 + hour * 3600 + minute * 60 + second) - offset_minutes * 60) * 1000 + millis;
+  const SystemTime t{std::chrono::milliseconds(ms)};
+  // An offset may carry the instant outside years 1-9999, which would not format back.
+  static const long long kMin = days_from_civil(1, 1, 1) * 86400000LL;
+  static const long long kMax = days_from_civil(10000, 1, 1) * 86400000LL;
+  if (ms < kMin || ms >= kMax) return std::nullopt;
+  return format_timestamp(t);
+}
+
+}  // namespace keel

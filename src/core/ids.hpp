@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,10 @@ void append_timestamp(std::string& out, SystemTime t);
 /// Milliseconds since the Unix epoch, now (for stored times that are compared, not shown).
 std::int64_t now_unix_ms();
 
+/// An RFC 3339 date-time ("2026-11-24T04:55:23.123+01:00", fraction and offset as RFC 3339
+/// allows) as format_timestamp renders it: UTC, milliseconds (finer digits are truncated).
+/// std::nullopt when the text is not a valid RFC 3339 date-time of years 0001-9999.
+std::optional<std::string> normalise_timestamp(std::string_view text);
 /// The current time as format_timestamp renders it.
 std::string now_timestamp();
 

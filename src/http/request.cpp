@@ -34,6 +34,18 @@ Method parse_method(std::string_view token) noexcept {
 QueryParams QueryParams::parse(std::string_view raw) {
   QueryParams out;
   if (raw.empty()) return out;
+  // Clients send list filters as field[op]=v with the brackets raw (RFC 3986 wants them
+  // encoded, but browsers and common query libraries do not): read them as if encoded.
+  std::string escaped;
+  if (raw.find_first_of("[]") != std::string_view::npos) {
+    escaped.reserve(raw.size() + 8);
+    for (char c : raw) {
+      if (c == '[') escaped += "%5B";
+      else if (c == ']') escaped += "%5D";
+      else escaped.push_back(c);
+    }
+    raw = escaped;
+  }
   auto parsed = boost::urls::parse_query(raw);
   if (!parsed) {
     throw Error::validation({{"query", "is not a valid percent-encoded query string"}},

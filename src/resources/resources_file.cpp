@@ -1,5 +1,7 @@
 #include "resources/resources_file.hpp"
 
+#include "core/ids.hpp"
+
 #include <re2/re2.h>
 #include <yaml-cpp/yaml.h>
 
@@ -95,8 +97,9 @@ boost::json::value parse_default(const Place& p, const FieldDecl& f, const YAML:
       if ((f.min_length && length < *f.min_length) || (f.max_length && length > *f.max_length)) {
         bad("breaks minLength/maxLength");
       }
-      if (f.pattern && !RE2::FullMatch(text, RE2(*f.pattern))) bad("does not match the pattern");
+      if (f.pattern && !RE2::PartialMatch(text, RE2(*f.pattern))) bad("does not match the pattern");
       if (f.type == FieldType::kEmail && !auth::normalise_email(text)) bad("is not a valid email address");
+      if (f.type == FieldType::kDatetime && !normalise_timestamp(text)) bad("is not an RFC 3339 date-time");
       return boost::json::value(text);
     }
   }
@@ -214,8 +217,8 @@ Declarations parse_resources(const std::string& text, const std::string& origin)
     ResourceDecl r;
     r.name = p.resource;
     r.line = kv.first.Mark().line + 1;
-    if (!is_identifier(r.name) || r.name == "users" || r.name == "auth") {
-      p.fail(kv.first, "resource names are lowercase identifiers, and not users or auth");
+    if (!is_identifier(r.name) || r.name == "users" || r.name == "auth" || r.name == "sessions") {
+      p.fail(kv.first, "resource names are camelCase identifiers starting lowercase, and not users, auth or sessions");
     }
     const YAML::Node& spec = kv.second;
     for (const auto& entry : spec) {

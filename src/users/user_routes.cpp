@@ -1,35 +1,21 @@
 #include "users/user_routes.hpp"
 
-#include <charconv>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
 #include "auth/auth_json.hpp"
 #include "auth/auth_middleware.hpp"
 #include "core/error.hpp"
 #include "http/json_body.hpp"
+#include "lists/list_page.hpp"
+#include "users/user_store.hpp"
 #include "users/user_service.hpp"
 
 namespace keel::users {
 namespace {
-
-constexpr std::int64_t kDefaultLimit = 20;
-constexpr std::int64_t kMaxLimit = 100;
-
-std::int64_t query_int(const http::Request& req, std::string_view name, std::int64_t fallback, std::int64_t min,
-                       std::int64_t max, ErrorDetails& details) {
-  const auto text = req.query.get(name);
-  if (!text) return fallback;
-  std::int64_t v = 0;
-  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
-  if (ec != std::errc() || end != text->data() + text->size() || v < min || v > max) {
-    details[std::string(name)] = "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max);
-    return fallback;
-  }
-  return v;
-}
 
 std::optional<std::string> optional_string(const boost::json::object& body, const char* field, ErrorDetails& details) {
   const auto* v = body.if_contains(field);
@@ -41,12 +27,16 @@ std::optional<std::string> optional_string(const boost::json::object& body, cons
   return std::string(v->as_string());
 }
 
-void check_role(const std::optional<std::string>& role, ErrorDetails& details) {
-  if (role && !is_known_role(*role)) details["role"] = "must be one of: admin, user";
+void check_role(const std::optional<std::string>& role, const std::vector<std::string>& declared,
+                ErrorDetails& details) {
+  if (!role || is_known_role(*role, declared)) return;
+  std::string all = "admin, user";
+  for (const auto& r : declared) all += ", " + r;
+  details["role"] = "must be one of: " + all;
 }
 
 // Everything register validates, plus an optional role.
-NewUser parse_new_user(const boost::json::object& body) {
+NewUser parse_new_user(const boost::json::object& body, const std::vector<std::string>& declared) {
   boost::json::object rest = body;
   const auto* role_value = body.if_contains("role");
   ErrorDetails details;
@@ -55,7 +45,7 @@ NewUser parse_new_user(const boost::json::object& body) {
     role = optional_string(body, "role", details);
     rest.erase("role");
   }
-  check_role(role, details);
+  check_role(role, declared, details);
   auth::RegisterInput in;
   try {
     in = auth::parse_register(rest);
@@ -66,7 +56,7 @@ NewUser parse_new_user(const boost::json::object& body) {
   return NewUser{std::move(in.email), std::move(in.password), std::move(in.name), role.value_or("user")};
 }
 
-UserPatch parse_patch(const boost::json::object& body) {
+UserPatch parse_patch(const boost::json::object& body, const std::vector<std::string>& declared) {
   ErrorDetails details;
   for (const auto& [key, value] : body) {
     static constexpr std::string_view kKnown[] = {"email", "password", "name", "role", "currentPassword"};
@@ -88,7 +78,7 @@ UserPatch parse_patch(const boost::json::object& body) {
   }
   if (auto name = optional_string(body, "name", details)) patch.name = auth::check_name(*name, details);
   patch.role = optional_string(body, "role", details);
-  check_role(patch.role, details);
+  check_role(patch.role, declared, details);
   patch.current_password = optional_string(body, "currentPassword", details);
   if (!details.empty()) throw Error::validation(std::move(details));
   return patch;
@@ -96,28 +86,27 @@ UserPatch parse_patch(const boost::json::object& body) {
 
 }  // namespace
 
-void add_routes(http::Router& router, UserService& users) {
-  router.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+void add_routes(http::Router& router, UserService& users, const lists::CursorCodec& cursors,
+                std::vector<std::string> roles) {
+  router.add(http::Method::kGet, "/api/users", [&users, &cursors](http::Request& req, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
-    ErrorDetails details;
-    for (const auto& [key, value] : req.query) {
-      if (key != "limit" && key != "page") details[key] = "is not a supported query parameter here";
+    const std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
+    lists::ListQuery query = lists::parse_list_query(params, users_catalog(), cursors, {{}, caller.user_id});
+    const UserPage result = co_await users.list(std::move(caller), query);
+    std::string body = "{\"data\":[";
+    for (const auto& u : result.users) {
+      if (body.back() != '[') body += ',';
+      body += boost::json::serialize(auth::user_json(u));
     }
-    const std::int64_t limit = query_int(req, "limit", kDefaultLimit, 1, kMaxLimit, details);
-    const std::int64_t page = query_int(req, "page", 1, 1, 1'000'000, details);
-    if (!details.empty()) throw Error::validation(std::move(details), "A query parameter is not valid");
-    const UserPage result = co_await users.list(std::move(caller), limit, (page - 1) * limit);
-    boost::json::array data;
-    for (const auto& u : result.users) data.push_back(auth::user_json(u));
-    const std::int64_t pages = (result.total + limit - 1) / limit;
-    boost::json::object meta{{"limit", limit}, {"page", page}, {"total", result.total}, {"totalPages", pages},
-                             {"nextCursor", nullptr}};
-    co_return http::Response::json(200, boost::json::object{{"data", std::move(data)}, {"meta", std::move(meta)}});
+    body += "],";
+    lists::append_meta(body, query, result.page);
+    body += '}';
+    co_return http::Response::json_text(200, std::move(body));
   });
 
-  router.add(http::Method::kPost, "/api/users", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::kPost, "/api/users", [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
-    NewUser input = parse_new_user(http::require_json_object(ctx));
+    NewUser input = parse_new_user(http::require_json_object(ctx), roles);
     const User user = co_await users.create(std::move(caller), std::move(input));
     http::Response res = http::Response::json(201, auth::user_json(user));
     res.headers.set("Location", "/api/v1/users/" + user.id);
@@ -130,9 +119,9 @@ void add_routes(http::Router& router, UserService& users) {
     co_return http::Response::json(200, auth::user_json(user));
   });
 
-  auto update = [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  auto update = [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
-    UserPatch patch = parse_patch(http::require_json_object(ctx));
+    UserPatch patch = parse_patch(http::require_json_object(ctx), roles);
     const User user = co_await users.update(std::move(caller), std::string(ctx.param("id")), std::move(patch));
     co_return http::Response::json(200, auth::user_json(user));
   };

@@ -1,12 +1,18 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include "http/router.hpp"
+#include "lists/list_query.hpp"
 
 namespace keel::users {
 
 class UserService;
 
 /// GET/POST /api/users, GET/PUT/PATCH/DELETE /api/users/:id (API.md §4).
-void add_routes(http::Router& router, UserService& users);
+/// `roles` are the roles the resources file declares, beyond admin and user.
+void add_routes(http::Router& router, UserService& users, const lists::CursorCodec& cursors,
+                std::vector<std::string> roles);
 
 }  // namespace keel::users

@@ -1,5 +1,7 @@
 #include "users/user_service.hpp"
 
+#include <algorithm>
+
 #include "auth/password_hasher.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
@@ -28,16 +30,18 @@ Error last_admin() {
 
 }  // namespace
 
-bool is_known_role(std::string_view role) { return role == "admin" || role == "user"; }
+bool is_known_role(std::string_view role, const std::vector<std::string>& declared) {
+  return role == "admin" || role == "user" || std::find(declared.begin(), declared.end(), role) != declared.end();
+}
 
 UserService::UserService(UserStore& users, auth::SessionStore& sessions, auth::Revocations& revocations,
-                         auth::PasswordHasher& passwords)
-    : users_(users), sessions_(sessions), revocations_(revocations), passwords_(passwords) {}
+                         auth::PasswordHasher& passwords, const lists::CursorCodec& cursors)
+    : users_(users), cursors_(cursors), sessions_(sessions), revocations_(revocations), passwords_(passwords) {}
 
-Task<UserPage> UserService::list(http::Principal caller, std::int64_t limit, std::int64_t offset) {
+Task<UserPage> UserService::list(http::Principal caller, lists::ListQuery query) {
   require_admin(caller);
-  auto [users, total] = co_await users_.list(limit, offset);
-  co_return UserPage{std::move(users), total};
+  auto [users, page] = co_await users_.list(query, cursors_);
+  co_return UserPage{std::move(users), std::move(page)};
 }
 
 Task<User> UserService::create(http::Principal caller, NewUser input) {

@@ -6,6 +6,8 @@
 
 #include "core/async.hpp"
 #include "http/context.hpp"
+#include "lists/list_page.hpp"
+#include "lists/list_query.hpp"
 #include "users/user.hpp"
 
 namespace keel::auth {
@@ -36,7 +38,7 @@ struct UserPatch {
 
 struct UserPage {
   std::vector<User> users;
-  std::int64_t total = 0;
+  lists::Page page;
 };
 
 /// Users and roles (API.md §4): who may read, change and delete whom, and what a change
@@ -44,10 +46,10 @@ struct UserPage {
 class UserService {
  public:
   UserService(UserStore& users, auth::SessionStore& sessions, auth::Revocations& revocations,
-              auth::PasswordHasher& passwords);
+              auth::PasswordHasher& passwords, const lists::CursorCodec& cursors);
 
   /// Admins only (403 otherwise).
-  Task<UserPage> list(http::Principal caller, std::int64_t limit, std::int64_t offset);
+  Task<UserPage> list(http::Principal caller, lists::ListQuery query);
   /// Admins only; 409 when the email is taken.
   Task<User> create(http::Principal caller, NewUser input);
   /// Admins, or the user themself (403 for others); 404 when absent.
@@ -66,12 +68,13 @@ class UserService {
   Task<void> revoke_sessions(std::string user_id, std::string keep);
 
   UserStore& users_;
+  const lists::CursorCodec& cursors_;
   auth::SessionStore& sessions_;
   auth::Revocations& revocations_;
   auth::PasswordHasher& passwords_;
 };
 
-/// The roles a user may hold: "admin", "user" (and, later, those the resources file declares).
-bool is_known_role(std::string_view role);
+/// Whether a user may hold `role`: "admin", "user", or one the resources file declares.
+bool is_known_role(std::string_view role, const std::vector<std::string>& declared);
 
 }  // namespace keel::users

@@ -25,7 +25,6 @@ User user_of(const std::vector<storage::Value>& row) {
   return User{text(0), text(1), text(2), text(3), text(4), text(5)};
 }
 
-constexpr std::string_view kCount = "SELECT count(*) FROM users";
 constexpr std::string_view kCountAdmins = "SELECT count(*) FROM users WHERE role = 'admin'";
 constexpr std::string_view kUpdate =
     "UPDATE users SET email = $2, name = $3, role = $4, updated_at = $5 WHERE id = $1";
@@ -63,14 +62,28 @@ Task<std::optional<UserRecord>> UserStore::find_by_id(std::string id) {
 
 namespace keel::users {
 
-Task<std::pair<std::vector<User>, std::int64_t>> UserStore::list(std::int64_t limit, std::int64_t offset) {
-  storage::Params params{limit, offset};
-  const storage::Result page =
-      co_await db_.query(select_where(db_, "1 = 1") + " ORDER BY created_at, id LIMIT $1 OFFSET $2", std::move(params));
-  const storage::Result total = co_await db_.query(std::string(kCount));
+Task<std::pair<std::vector<User>, lists::Page>> UserStore::list(const lists::ListQuery& q,
+                                                                const lists::CursorCodec& cursors) {
+  const std::string_view cols = db_.dialect() == storage::Dialect::kPostgres ? kColumnsPostgres : kColumnsSqlite;
+  lists::Source source{"users", std::string(cols), {}, {}};
+  lists::Page page = co_await lists::fetch_page(db_, std::move(source), q, cursors);
   std::vector<User> users;
+  users.reserve(page.rows.size());
   for (const auto& row : page.rows) users.push_back(user_of(row));
-  co_return std::pair{std::move(users), std::get<std::int64_t>(total.rows[0][0])};
+  co_return std::pair{std::move(users), std::move(page)};
+}
+
+const lists::Catalog& users_catalog() {
+  // Row positions follow kColumns*.
+  static const lists::Catalog kCatalog{
+      "users",
+      {{"id", "id", lists::Kind::kUuid, {}, false, 0},
+       {"email", "email", lists::Kind::kText, {}, false, 1},
+       {"name", "name", lists::Kind::kText, {}, false, 2},
+       {"role", "role", lists::Kind::kText, {}, false, 3},
+       {"createdAt", "created_at", lists::Kind::kDatetime, {}, false, 4},
+       {"updatedAt", "updated_at", lists::Kind::kDatetime, {}, false, 5}}};
+  return kCatalog;
 }
 
 Task<bool> UserStore::update(User user, std::optional<std::string> password_hash) {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "core/async.hpp"
+#include "lists/list_page.hpp"
+#include "lists/list_query.hpp"
 #include "storage/database.hpp"
 #include "users/user.hpp"
 
@@ -30,7 +32,7 @@ class UserStore {
   /// The user with this id, if any.
   Task<std::optional<UserRecord>> find_by_id(std::string id);
   /// A page of users ordered by creation (then id), and the total count.
-  Task<std::pair<std::vector<User>, std::int64_t>> list(std::int64_t limit, std::int64_t offset);
+  Task<std::pair<std::vector<User>, lists::Page>> list(const lists::ListQuery& q, const lists::CursorCodec& cursors);
   /// Writes name, email, role and updated_at (and the hash when given); false if the user is gone.
   /// Throws Error::conflict("email") when the new email is taken.
   Task<bool> update(User user, std::optional<std::string> password_hash);
@@ -42,5 +44,8 @@ class UserStore {
  private:
   storage::Database& db_;
 };
+
+/// The columns of the users list (API.md §4: email, name, role, createdAt, updatedAt, and id).
+const lists::Catalog& users_catalog();
 
 }  // namespace keel::users

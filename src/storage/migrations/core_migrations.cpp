@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 2> kMigrations = {{
+const std::array<Migration, 3> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -33,6 +33,14 @@ const std::array<Migration, 2> kMigrations = {{
       "expires_at_ms bigint NOT NULL, created_at timestamptz NOT NULL, revoked_at_ms bigint)",
       "CREATE INDEX sessions_user_id ON sessions (user_id)",
       "CREATE INDEX sessions_revoked_at_ms ON sessions (revoked_at_ms)"}},
+    // Changes made to resource tables from the resources file, each with the declarations'
+    // schema snapshot after it (resources/resource_schema.cpp).
+    {3,
+     "resource schema changes",
+     {"CREATE TABLE keel_resource_migrations (id INTEGER PRIMARY KEY, applied_at TEXT NOT NULL, "
+      "summary TEXT NOT NULL, schema TEXT NOT NULL)"},
+     {"CREATE TABLE keel_resource_migrations (id bigserial PRIMARY KEY, applied_at text NOT NULL, "
+      "summary text NOT NULL, schema text NOT NULL)"}},
 }};
 
 }  // namespace

@@ -32,6 +32,8 @@ namespace {
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // A statement that has not answered in this long is treated as a lost connection.
 constexpr auto kStatementTimeout = std::chrono::seconds(30);
+// Prepared statements kept per connection before they are all released.
+constexpr std::size_t kPreparedLimit = 256;
 
 // PostgreSQL type OIDs keel maps to numbers (pg_type.h); everything else is text.
 constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat4Oid = 700, kFloat8Oid = 701,
@@ -126,6 +128,7 @@ struct Connection {
 
   PGconn* conn;
   std::unordered_map<std::string, std::string> prepared;  // SQL -> statement name
+  std::uint64_t next_statement = 0;
   bool broken = false;
 };
 
@@ -182,8 +185,23 @@ Task<ResultPtr> collect(Connection& c) {
 // Runs one statement, preparing it first on this connection if it is new here.
 Task<Result> run(Connection& c, std::string sql, Params params) {
   auto it = c.prepared.find(sql);
+  if (it == c.prepared.end() && c.prepared.size() >= kPreparedLimit) {
+    // List queries come in many shapes (filters, in-lists): keep the server's memory bounded.
+    if (!PQsendQuery(c.conn, "DEALLOCATE ALL")) {
+      c.broken = true;
+      throw_lost(c.conn, "deallocate");
+    }
+    co_await flush(c);
+    ResultPtr done = co_await collect(c);
+    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+      c.broken = true;
+      throw_lost(c.conn, "deallocate");
+    }
+    c.prepared.clear();
+    it = c.prepared.end();
+  }
   if (it == c.prepared.end()) {
-    const std::string name = "k" + std::to_string(c.prepared.size() + 1);
+    const std::string name = "k" + std::to_string(++c.next_statement);
     if (!PQsendPrepare(c.conn, name.c_str(), sql.c_str(), 0, nullptr)) {
       c.broken = true;
       throw_lost(c.conn, "prepare");

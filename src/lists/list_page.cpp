@@ -1,0 +1,55 @@
+#include "lists/list_page.hpp"
+
+#include <fmt/format.h>
+
+#include "core/json_text.hpp"
+
+namespace keel::lists {
+
+Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors) {
+  const storage::Dialect dialect = db.dialect();
+  storage::Params params = source.params;
+  ListSql sql(dialect, params);
+  const std::string filters = sql.filters(q);
+  const std::string after = sql.after(q);
+  // One row more than the page says whether another page follows.
+  std::string text = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}", source.select, source.from,
+                                 where_all({source.where, filters, after}), sql.order_by(q), q.limit + 1);
+  if (!q.keyset && q.page > 1) text += fmt::format(" OFFSET {}", (q.page - 1) * q.limit);
+  storage::Result result = co_await db.query(std::move(text), std::move(params));
+
+  Page page;
+  const bool more = static_cast<std::int64_t>(result.rows.size()) > q.limit;
+  if (more) result.rows.pop_back();
+  page.rows = std::move(result.rows);
+  if (more && !page.rows.empty()) {
+    std::vector<storage::Value> position;
+    for (const SortKey& k : q.sort) position.push_back(page.rows.back()[k.column->row_index]);
+    page.next_cursor = cursors.encode(q.scope, position);
+  }
+  if (!q.keyset) {
+    storage::Params count_params = std::move(source.params);
+    ListSql count_sql(dialect, count_params);
+    const std::string count_filters = count_sql.filters(q);
+    std::string count = fmt::format("SELECT count(*) FROM {} WHERE {}", source.from,
+                                    where_all({source.where, count_filters}));
+    const storage::Result total = co_await db.query(std::move(count), std::move(count_params));
+    page.total = std::get<std::int64_t>(total.rows.at(0).at(0));
+  }
+  co_return page;
+}
+
+void append_meta(std::string& out, const ListQuery& q, const Page& page) {
+  fmt::format_to(std::back_inserter(out), "\"meta\":{{\"limit\":{}", q.limit);
+  if (!q.keyset) {
+    const std::int64_t total = page.total.value_or(0);
+    fmt::format_to(std::back_inserter(out), ",\"page\":{},\"total\":{},\"totalPages\":{}", q.page, total,
+                   (total + q.limit - 1) / q.limit);
+  }
+  out += ",\"nextCursor\":";
+  if (page.next_cursor) append_json_string(out, *page.next_cursor);
+  else out += "null";
+  out += '}';
+}
+
+}  // namespace keel::lists

@@ -1,0 +1,116 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "storage/database.hpp"
+
+namespace keel::lists {
+
+/// How a column's values are typed in filters, sorts and cursors.
+enum class Kind { kText, kInteger, kNumber, kBoolean, kDatetime, kUuid, kJson };
+
+/// One column a list may filter, sort or select by its API name. The SQL names come only
+/// from declarations (a resources file or keel's own tables), never from request text.
+struct Column {
+  std::string name;                 // API name, e.g. "dueAt"
+  std::string sql;                  // SQL expression, e.g. "\"dueAt\"" or "created_at"
+  Kind kind = Kind::kText;
+  std::vector<std::string> values;  // allowed values of an enum; empty otherwise
+  bool nullable = true;
+  std::size_t row_index = 0;        // where a listed row holds it (for cursors)
+};
+
+/// The columns of one listed table; `id` is always one of them.
+struct Catalog {
+  std::string name;  // resource name, part of every cursor's scope
+  std::vector<Column> columns;
+
+  /// The column with this API name, or null.
+  const Column* find(std::string_view api_name) const noexcept;
+};
+
+enum class Op { kEq, kNe, kGt, kGte, kLt, kLte, kIn, kNin, kContains, kStartsWith, kExists };
+
+struct Filter {
+  const Column* column;
+  Op op;
+  std::vector<storage::Value> values;  // one, or several for in/nin; exists: 1 or 0
+};
+
+struct SortKey {
+  const Column* column;
+  bool descending = false;
+};
+
+inline constexpr std::int64_t kDefaultLimit = 20;
+inline constexpr std::int64_t kMaxLimit = 100;
+
+/// A list request (API.md §6) checked against a catalog: every name is a declared column and
+/// every value typed by it.
+struct ListQuery {
+  std::vector<Filter> filters;
+  std::vector<SortKey> sort;  // always ends with id, the tie-break
+  std::int64_t limit = kDefaultLimit;
+  std::int64_t page = 1;
+  bool keyset = false;                      // a cursor was given: no totals
+  std::vector<storage::Value> after;        // the cursor's sort position (keyset only)
+  std::vector<std::string> fields;          // empty: every field
+  std::vector<std::string> expand;          // ref fields to replace by their records
+  std::string scope;                        // what a cursor of this query is bound to
+};
+
+/// Signs and checks cursors: opaque, tamper-evident, bound to one query and caller.
+class CursorCodec {
+ public:
+  explicit CursorCodec(std::string key) : key_(std::move(key)) {}
+  /// The cursor that resumes after `position` (the sort values of the last row).
+  std::string encode(const std::string& scope, const std::vector<storage::Value>& position) const;
+  /// The position a cursor encodes; throws Error::validation when it is tampered with, from
+  /// another query or caller, or not one keel made.
+  std::vector<storage::Value> decode(const std::string& scope, std::string_view cursor, std::size_t keys) const;
+
+ private:
+  std::string key_;
+};
+
+/// What a list route allows beyond filters and sort.
+struct ListOptions {
+  std::vector<std::string> expandable;  // names accepted by expand
+  std::string caller;                   // the caller's id: cursors are not shared between callers
+};
+
+/// Parses a list request's query parameters; collects every problem into one
+/// Error::validation (unknown field or operator, badly typed value, bad limit/page/cursor).
+ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>>& params, const Catalog& catalog,
+                           const CursorCodec& cursors, const ListOptions& options);
+
+/// SQL fragments built from a ListQuery; values are appended to `params` as `$n`.
+class ListSql {
+ public:
+  ListSql(storage::Dialect dialect, storage::Params& params) : dialect_(dialect), params_(params) {}
+
+  /// "a AND b ..." for the filters (empty when there are none).
+  std::string filters(const ListQuery& q);
+  /// The keyset condition: rows strictly after q.after in q.sort order.
+  std::string after(const ListQuery& q);
+  /// "col1 DESC, ..., id" with NULLs sorting as the smallest value in both dialects.
+  std::string order_by(const ListQuery& q) const;
+  /// Adds one parameter and returns its placeholder.
+  std::string param(storage::Value v);
+
+ private:
+  std::string comparable(const Column& c) const;
+
+  storage::Dialect dialect_;
+  storage::Params& params_;
+};
+
+/// Joins non-empty SQL conditions with AND; "1 = 1" when all are empty.
+std::string where_all(std::initializer_list<std::string> conditions);
+
+}  // namespace keel::lists

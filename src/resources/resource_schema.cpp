@@ -1,0 +1,442 @@
+#include "resources/resource_schema.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "core/ids.hpp"
+#include "resources/resource_model.hpp"
+
+namespace keel::resources {
+namespace {
+
+namespace json = boost::json;
+using storage::Dialect;
+
+// keel_resource_migrations is created by core migration 3.
+constexpr std::string_view kLatest = "SELECT schema FROM keel_resource_migrations ORDER BY id DESC LIMIT 1";
+constexpr std::string_view kRecord =
+    "INSERT INTO keel_resource_migrations (applied_at, summary, schema) VALUES ($1, $2, $3)";
+// Shared with the core migrations' lock: one migrating process at a time per database.
+constexpr std::string_view kPostgresLock = "SELECT pg_advisory_xact_lock(74350001)";
+
+const char* type_name(FieldType t) {
+  switch (t) {
+    case FieldType::kString: return "string";
+    case FieldType::kText: return "text";
+    case FieldType::kInteger: return "integer";
+    case FieldType::kNumber: return "number";
+    case FieldType::kBoolean: return "boolean";
+    case FieldType::kDatetime: return "datetime";
+    case FieldType::kEnum: return "enum";
+    case FieldType::kEmail: return "email";
+    case FieldType::kUrl: return "url";
+    case FieldType::kJson: return "json";
+    case FieldType::kRef: return "ref";
+  }
+  return "string";
+}
+
+const char* on_delete_name(OnDelete d) {
+  switch (d) {
+    case OnDelete::kCascade: return "cascade";
+    case OnDelete::kRestrict: return "restrict";
+    case OnDelete::kSetNull: return "setNull";
+  }
+  return "restrict";
+}
+
+const char* on_delete_sql(std::string_view name) {
+  if (name == "cascade") return "CASCADE";
+  if (name == "setNull") return "SET NULL";
+  return "RESTRICT";
+}
+
+// The column type of a stored type name. Text-like types compare bytewise in PostgreSQL too.
+std::string column_type(std::string_view type, Dialect d) {
+  const bool pg = d == Dialect::kPostgres;
+  if (type == "integer") return pg ? "bigint" : "INTEGER";
+  if (type == "number") return pg ? "double precision" : "REAL";
+  if (type == "boolean") return pg ? "boolean" : "INTEGER";
+  if (type == "datetime") return pg ? "timestamptz" : "TEXT";
+  if (type == "json") return pg ? "jsonb" : "TEXT";
+  if (type == "ref") return pg ? "uuid" : "TEXT";
+  return pg ? "text COLLATE \"C\"" : "TEXT";
+}
+
+// Stored names of keel's own columns.
+std::string column_sql(std::string_view api_name) {
+  if (api_name == "ownerId") return "owner_id";
+  if (api_name == "createdAt") return "created_at";
+  if (api_name == "updatedAt") return "updated_at";
+  return quoted(api_name);
+}
+
+// Index and constraint names share one namespace per database and PostgreSQL cuts them at 63
+// bytes: long ones end in a hash of the whole name.
+std::string object_name(const std::string& table, const std::string& what, const std::string& suffix) {
+  std::string name = table + "__" + what + "__" + suffix;
+  if (name.size() <= 63) return name;
+  const std::size_t h = std::hash<std::string>{}(name);
+  return name.substr(0, 45) + "_" + fmt::format("{:016x}", h);
+}
+
+struct IndexSpec {
+  std::string name;
+  std::vector<std::string> columns;  // API names
+  bool unique = false;
+};
+
+json::object index_json(const IndexSpec& i) {
+  json::array cols;
+  for (const auto& c : i.columns) cols.emplace_back(c);
+  return {{"name", i.name}, {"columns", std::move(cols)}, {"unique", i.unique}};
+}
+
+// The indexes a resource has: declared ones, one per ref field and ownerId, and unique fields.
+std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
+  std::vector<IndexSpec> out;
+  out.push_back({object_name(r.name, "ownerId", "idx"), {"ownerId"}, false});
+  for (const auto& f : r.fields) {
+    if (f.type == FieldType::kRef) out.push_back({object_name(r.name, f.name, "idx"), {f.name}, false});
+    if (f.unique) out.push_back({object_name(r.name, f.name, "key"), {f.name}, true});
+  }
+  for (const auto& cols : r.indexes) {
+    std::string joined;
+    for (const auto& c : cols) joined += (joined.empty() ? "" : "_") + c;
+    IndexSpec spec{object_name(r.name, joined, "idx"), cols, false};
+    if (std::none_of(out.begin(), out.end(), [&](const IndexSpec& i) { return i.name == spec.name; })) out.push_back(spec);
+  }
+  return out;
+}
+
+std::string create_index_sql(const std::string& table, const json::object& index) {
+  std::string cols;
+  for (const auto& c : index.at("columns").as_array()) cols += (cols.empty() ? "" : ", ") + column_sql(c.as_string());
+  return fmt::format("CREATE {}INDEX {} ON {} ({})", index.at("unique").as_bool() ? "UNIQUE " : "",
+                     quoted(index.at("name").as_string()), quoted(table), cols);
+}
+
+std::string str(const json::value& v) { return std::string(v.as_string()); }
+
+// One column definition; `inline_fk` puts the reference in the column (SQLite's only way).
+std::string column_def(const std::string& table, const std::string& name, const json::object& f, Dialect d,
+                       bool inline_fk) {
+  std::string def = quoted(name) + " " + column_type(str(f.at("type")), d);
+  if (inline_fk && f.at("type").as_string() == "ref") {
+    def += fmt::format(" CONSTRAINT {} REFERENCES {} (id) ON DELETE {}", quoted(object_name(table, name, "fk")),
+                       quoted(f.at("ref").as_string()), on_delete_sql(f.at("onDelete").as_string()));
+  }
+  return def;
+}
+
+std::string add_fk_sql(const std::string& table, const std::string& name, const json::object& f) {
+  return fmt::format("ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} (id) ON DELETE {}",
+                     quoted(table), quoted(object_name(table, name, "fk")), quoted(name),
+                     quoted(f.at("ref").as_string()), on_delete_sql(f.at("onDelete").as_string()));
+}
+
+std::string create_table_sql(const std::string& table, const std::string& sql_name, const json::object& resource,
+                             Dialect d) {
+  const bool pg = d == Dialect::kPostgres;
+  std::string sql = "CREATE TABLE " + quoted(sql_name) + " (id " + (pg ? "uuid" : "TEXT") + " PRIMARY KEY";
+  for (const auto& [name, f] : resource.at("fields").as_object()) {
+    sql += ", " + column_def(table, std::string(name), f.as_object(), d, !pg);
+  }
+  sql += std::string(", owner_id ") + (pg ? "uuid" : "TEXT") + " REFERENCES users (id) ON DELETE CASCADE";
+  sql += std::string(", created_at ") + (pg ? "timestamptz" : "TEXT") + " NOT NULL";
+  sql += std::string(", updated_at ") + (pg ? "timestamptz" : "TEXT") + " NOT NULL)";
+  return sql;
+}
+
+// The stored default of a new field, for rows that exist before it: a bound value.
+std::optional<storage::Value> default_param(const ResourceDecl& r, const std::string& field, Dialect d) {
+  for (const auto& f : r.fields) {
+    if (f.name != field || !f.default_value) continue;
+    const json::value& v = *f.default_value;
+    if (v.is_bool()) {
+      return d == Dialect::kPostgres ? storage::Value(std::string(v.as_bool() ? "true" : "false"))
+                                     : storage::Value(std::int64_t{v.as_bool()});
+    }
+    if (v.is_int64()) return v.as_int64();
+    if (v.is_double()) return v.as_double();
+    if (v.is_string()) return std::string(v.as_string());
+  }
+  return std::nullopt;
+}
+
+class Planner {
+ public:
+  Planner(const json::object& applied, const Declarations& decls, Dialect d)
+      : old_(applied.contains("resources") ? applied.at("resources").as_object() : json::object()),
+        now_(schema_snapshot(decls).at("resources").as_object()),
+        decls_(decls),
+        d_(d),
+        pg_(d == Dialect::kPostgres) {}
+
+  SchemaPlan run() {
+    std::vector<std::pair<std::string, std::string>> new_fks;  // PostgreSQL: after every table exists
+    for (const auto& [name, res] : now_) {
+      const std::string table(name);
+      if (!old_.contains(name)) {
+        create_resource(table, res.as_object(), new_fks);
+      } else {
+        change_resource(table, old_.at(name).as_object(), res.as_object(), new_fks);
+      }
+    }
+    for (const auto& [table, field] : new_fks) {
+      step(table + ": reference " + field, false,
+           {add_fk_sql(table, field, now_.at(table).at("fields").at(field).as_object())});
+    }
+    for (const auto& [name, res] : old_) {
+      if (now_.contains(name)) continue;
+      (void)res;
+      const std::string table(name);
+      // Its rows go with it, and what its ref fields pointed at stays.
+      step(table + ": drop the resource and all its records", true, {"DROP TABLE " + quoted(table) + (pg_ ? " CASCADE" : "")});
+    }
+    return std::move(plan_);
+  }
+
+ private:
+  void step(std::string description, bool destructive, std::vector<std::string> sql) {
+    SchemaChange c{std::move(description), destructive, {}};
+    for (auto& s : sql) c.steps.push_back({std::move(s), {}});
+    plan_.changes.push_back(std::move(c));
+  }
+
+  const ResourceDecl& decl(const std::string& table) const {
+    return *std::find_if(decls_.resources.begin(), decls_.resources.end(),
+                         [&](const ResourceDecl& r) { return r.name == table; });
+  }
+
+  void create_resource(const std::string& table, const json::object& res,
+                       std::vector<std::pair<std::string, std::string>>& new_fks) {
+    std::vector<std::string> sql{create_table_sql(table, table, res, d_)};
+    for (const auto& index : res.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object()));
+    step(table + ": create the resource", false, std::move(sql));
+    if (pg_) {
+      for (const auto& [field, f] : res.at("fields").as_object()) {
+        if (f.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
+      }
+    }
+  }
+
+  void change_resource(const std::string& table, const json::object& before, const json::object& after,
+                       std::vector<std::pair<std::string, std::string>>& new_fks) {
+    const auto& old_fields = before.at("fields").as_object();
+    const auto& new_fields = after.at("fields").as_object();
+    bool rebuild = false;  // SQLite: a dropped, retyped or re-referenced column means a new table
+    for (const auto& [name, f] : old_fields) {
+      const std::string field(name);
+      if (!new_fields.contains(name)) {
+        step(table + ": drop field " + field + " and its values", true,
+             pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field)}
+                 : std::vector<std::string>{});
+        rebuild = true;
+        continue;
+      }
+      const auto& g = new_fields.at(name).as_object();
+      const auto& fo = f.as_object();
+      if (fo.at("type") != g.at("type") || fo.at("ref") != g.at("ref")) {
+        step(fmt::format("{}: retype field {} from {} to {}; its values are cleared", table, field, str(fo.at("type")),
+                         str(g.at("type"))),
+             true,
+             pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field),
+                                            "ALTER TABLE " + quoted(table) + " ADD COLUMN " +
+                                                column_def(table, field, g, d_, false)}
+                 : std::vector<std::string>{});
+        if (pg_ && g.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
+        rebuild = true;
+      } else if (fo.at("onDelete") != g.at("onDelete") && g.at("type").as_string() == "ref") {
+        step(fmt::format("{}: field {} now {} on delete", table, field, str(g.at("onDelete"))), false,
+             pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP CONSTRAINT " +
+                                                quoted(object_name(table, field, "fk")),
+                                            add_fk_sql(table, field, g)}
+                 : std::vector<std::string>{});
+        rebuild = true;
+      }
+    }
+    const bool rebuilt = rebuild && !pg_;
+    if (rebuilt) rebuild_sqlite(table, before, after);
+    for (const auto& [name, g] : new_fields) {
+      if (old_fields.contains(name)) continue;
+      const std::string field(name);
+      std::vector<std::string> sql;
+      // A rebuilt table has the column already.
+      if (!rebuilt) sql.push_back("ALTER TABLE " + quoted(table) + " ADD COLUMN " + column_def(table, field, g.as_object(), d_, !pg_));
+      step(table + ": add field " + field, false, std::move(sql));
+      if (auto v = default_param(decl(table), field, d_)) {
+        // Rows stored before the field existed take its default.
+        plan_.changes.back().steps.push_back(
+            {"UPDATE " + quoted(table) + " SET " + quoted(field) + " = $1 WHERE " + quoted(field) + " IS NULL", {*v}});
+      }
+      if (pg_ && g.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
+    }
+    if (rebuilt) return;
+
+    const auto& old_indexes = before.at("indexes").as_array();
+    const auto& new_indexes = after.at("indexes").as_array();
+    auto has = [](const json::array& list, const json::value& index) {
+      return std::any_of(list.begin(), list.end(), [&](const json::value& i) { return i == index; });
+    };
+    for (const auto& index : old_indexes) {
+      // PostgreSQL drops the indexes of a dropped column itself.
+      const bool gone_with_column = std::any_of(
+          index.at("columns").as_array().begin(), index.at("columns").as_array().end(), [&](const json::value& c) {
+            const auto& name = c.as_string();
+            return old_fields.contains(name) &&
+                   (!new_fields.contains(name) || old_fields.at(name).at("type") != new_fields.at(name).at("type") ||
+                    old_fields.at(name).at("ref") != new_fields.at(name).at("ref"));
+          });
+      if (!has(new_indexes, index)) {
+        step(fmt::format("{}: drop index {}", table, str(index.at("name"))), false,
+             gone_with_column ? std::vector<std::string>{}
+                              : std::vector<std::string>{"DROP INDEX " + quoted(index.at("name").as_string())});
+      } else if (gone_with_column) {
+        step(fmt::format("{}: rebuild index {}", table, str(index.at("name"))), false,
+             {create_index_sql(table, index.as_object())});
+      }
+    }
+    for (const auto& index : new_indexes) {
+      if (!has(old_indexes, index)) {
+        step(fmt::format("{}: create index {}", table, str(index.at("name"))), false,
+             {create_index_sql(table, index.as_object())});
+      }
+    }
+  }
+
+  // SQLite can't drop or alter a column that carries a reference or an index, so the table is
+  // made anew (SQLite's documented twelve steps, foreign keys off for the span): kept columns
+  // are copied, then the old table goes and the new one takes its name and indexes.
+  void rebuild_sqlite(const std::string& table, const json::object& before, const json::object& after) {
+    plan_.rebuilds_sqlite_tables = true;
+    const std::string fresh = table + "__rebuild";
+    std::string kept = "id, owner_id, created_at, updated_at";
+    for (const auto& [name, f] : after.at("fields").as_object()) {
+      const auto* old = before.at("fields").as_object().if_contains(name);
+      if (old && old->at("type") == f.at("type") && old->at("ref") == f.at("ref")) kept += ", " + quoted(name);
+    }
+    std::vector<std::string> sql{create_table_sql(table, fresh, after, d_),
+                                 fmt::format("INSERT INTO {} ({}) SELECT {} FROM {}", quoted(fresh), kept, kept,
+                                             quoted(table)),
+                                 "DROP TABLE " + quoted(table),
+                                 fmt::format("ALTER TABLE {} RENAME TO {}", quoted(fresh), quoted(table))};
+    for (const auto& index : after.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object()));
+    step(table + ": rebuild the table with the changes above", false, std::move(sql));
+  }
+
+  json::object old_;
+  json::object now_;
+  const Declarations& decls_;
+  Dialect d_;
+  bool pg_;
+  SchemaPlan plan_;
+};
+
+std::string describe(const SchemaPlan& plan, bool destructive_only) {
+  std::string out;
+  for (const auto& c : plan.changes) {
+    if (!destructive_only || c.destructive) out += "\n  - " + c.description;
+  }
+  return out;
+}
+
+Task<void> apply_plan(storage::Transaction& tx, const SchemaPlan& plan, const json::object& snapshot) {
+  for (const auto& change : plan.changes) {
+    for (const auto& s : change.steps) co_await tx.execute(s.sql, s.params);
+  }
+  std::string summary;
+  for (const auto& c : plan.changes) summary += (summary.empty() ? "" : "; ") + c.description;
+  storage::Params record{now_timestamp(), std::move(summary), json::serialize(snapshot)};
+  co_await tx.execute(std::string(kRecord), std::move(record));
+}
+
+Task<json::object> latest_snapshot(storage::Transaction& tx) {
+  const storage::Result r = co_await tx.execute(std::string(kLatest));
+  if (r.rows.empty()) co_return json::object();
+  co_return json::parse(std::get<std::string>(r.rows[0][0])).as_object();
+}
+
+}  // namespace
+
+bool SchemaPlan::destructive() const noexcept {
+  return std::any_of(changes.begin(), changes.end(), [](const SchemaChange& c) { return c.destructive; });
+}
+
+json::object schema_snapshot(const Declarations& decls) {
+  json::object resources;
+  for (const auto& r : decls.resources) {
+    json::object fields;
+    for (const auto& f : r.fields) {
+      fields[f.name] = json::object{{"type", type_name(f.type)},
+                                    {"ref", f.ref_resource},
+                                    {"onDelete", f.type == FieldType::kRef ? on_delete_name(f.on_delete) : ""}};
+    }
+    json::array indexes;
+    for (const auto& i : indexes_of(r)) indexes.push_back(index_json(i));
+    resources[r.name] = json::object{{"fields", std::move(fields)}, {"indexes", std::move(indexes)}};
+  }
+  return {{"version", 1}, {"resources", std::move(resources)}};
+}
+
+SchemaPlan plan_schema(const json::object& applied, const Declarations& decls, Dialect dialect) {
+  return Planner(applied, decls, dialect).run();
+}
+
+Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations& decls, bool allow_destructive) {
+  const bool pg = db.dialect() == Dialect::kPostgres;
+  const json::object snapshot = schema_snapshot(decls);
+  SchemaOutcome outcome;
+  SchemaPlan plan;
+  std::exception_ptr refused;
+  auto body = [&](storage::Transaction& tx) -> Task<void> {
+    if (pg) co_await tx.execute(std::string(kPostgresLock));
+    // Read under the lock: another instance may have just applied the same change.
+    const json::object applied = co_await latest_snapshot(tx);
+    plan = plan_schema(applied, decls, db.dialect());
+    if (plan.empty()) co_return;
+    if (plan.destructive() && !allow_destructive) {
+      refused = std::make_exception_ptr(DestructiveChangeError(
+          "the resources file removes or retypes stored data, which keel does not do by itself:" +
+          describe(plan, true) +
+          "\nRun `keel migrate --allow-destructive` (with the same DATABASE_URL and RESOURCES_FILE) to apply "
+          "this, or restore the declarations."));
+      co_return;
+    }
+    if (plan.rebuilds_sqlite_tables) {
+      co_await apply_plan(tx, plan, snapshot);
+      // Foreign keys were off: check the rebuilt tables before this commits.
+      const storage::Result broken = co_await tx.execute("PRAGMA foreign_key_check");
+      if (!broken.rows.empty()) throw std::runtime_error("the rebuilt tables break a reference; nothing was changed");
+    } else {
+      co_await apply_plan(tx, plan, snapshot);
+    }
+    for (const auto& c : plan.changes) outcome.applied.push_back(c.description);
+  };
+  if (!pg) {
+    // SQLite only honours this outside a transaction; only a rebuild needs it, but knowing
+    // that takes the plan, and keeping it off for the (start-time) span is harmless.
+    co_await db.execute("PRAGMA foreign_keys = OFF");
+  }
+  std::exception_ptr failure;
+  try {
+    co_await db.transaction(body);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (!pg) co_await db.execute("PRAGMA foreign_keys = ON");
+  if (failure) std::rethrow_exception(failure);
+  if (refused) std::rethrow_exception(refused);
+  for (const auto& d : outcome.applied) spdlog::info("resources: {}", d);
+  co_return outcome;
+}
+
+}  // namespace keel::resources

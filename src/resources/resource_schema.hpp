@@ -1,0 +1,62 @@
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "core/async.hpp"
+#include "resources/declarations.hpp"
+#include "storage/database.hpp"
+
+namespace keel::resources {
+
+/// One statement of a schema change, with its bound values.
+struct SchemaStep {
+  std::string sql;
+  storage::Params params;
+};
+
+/// One change between the applied schema and the resources file, in words and in SQL.
+struct SchemaChange {
+  std::string description;  // e.g. "tasks: add field dueAt"
+  bool destructive = false;  // could lose stored data
+  std::vector<SchemaStep> steps;
+};
+
+/// Everything that brings the database to the resources file.
+struct SchemaPlan {
+  std::vector<SchemaChange> changes;
+  bool rebuilds_sqlite_tables = false;  // needs foreign keys off for the span (SQLite's table rebuild)
+
+  bool destructive() const noexcept;
+  bool empty() const noexcept { return changes.empty(); }
+};
+
+/// A schema change that could lose data, refused without --allow-destructive. what() lists the
+/// changes and says how to apply them.
+class DestructiveChangeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The part of the declarations the database schema depends on, as stored with each change.
+boost::json::object schema_snapshot(const Declarations& decls);
+
+/// The changes from `applied` (a snapshot; empty for a new database) to `decls`.
+SchemaPlan plan_schema(const boost::json::object& applied, const Declarations& decls, storage::Dialect dialect);
+
+/// What migrate_resources did.
+struct SchemaOutcome {
+  std::vector<std::string> applied;  // descriptions of the changes made now
+};
+
+/// Brings the resource tables to `decls`: additive changes always; destructive ones only with
+/// `allow_destructive` (else DestructiveChangeError, nothing changed). All changes of one run
+/// are one transaction, recorded in keel_resource_migrations with the new snapshot; on
+/// PostgreSQL an advisory lock makes concurrent starts apply them once. Throws keel::Error from
+/// the database (e.g. a unique index that existing rows violate).
+Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations& decls, bool allow_destructive);
+
+}  // namespace keel::resources

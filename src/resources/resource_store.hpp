@@ -1,0 +1,46 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/async.hpp"
+#include "resources/record_json.hpp"
+#include "resources/resource_model.hpp"
+#include "storage/database.hpp"
+
+namespace keel::resources {
+
+/// A stored record, in its resource's select_list order.
+using Row = std::vector<storage::Value>;
+
+/// The SQL of resource records. Table and column names come from the declarations only;
+/// every value is a bound parameter. Throws keel::Error from the database.
+class ResourceStore {
+ public:
+  explicit ResourceStore(storage::Database& db) : db_(db) {}
+
+  /// The record with this id, if any.
+  Task<std::optional<Row>> find(const Resource& r, std::string id);
+  /// The same inside a transaction; on PostgreSQL the row stays locked until it ends.
+  Task<std::optional<Row>> find_for_update(storage::Transaction& tx, const Resource& r, std::string id);
+  /// Whether a record exists and who owns it: nullopt when absent, else its owner ("" for none).
+  Task<std::optional<std::string>> owner_of(storage::Transaction& tx, const Resource& r, std::string id);
+  /// Inserts a record and returns it as stored.
+  Task<Row> insert(storage::Transaction& tx, const Resource& r, std::vector<storage::Value> values,
+                   std::optional<std::string> owner);
+  /// Sets the given fields (and updatedAt) and returns the record as stored.
+  Task<Row> update(storage::Transaction& tx, const Resource& r, std::string id, const FieldValues& changes);
+  /// Deletes a record; refs' onDelete rules apply (a restrict answers CONFLICT).
+  Task<void> remove(storage::Transaction& tx, const Resource& r, std::string id);
+  /// The records of these ids, optionally only those `owner` owns: one statement.
+  Task<std::vector<Row>> find_many(const Resource& r, std::vector<std::string> ids,
+                                   std::optional<std::string> owner);
+
+  storage::Database& database() noexcept { return db_; }
+
+ private:
+  storage::Database& db_;
+};
+
+}  // namespace keel::resources
