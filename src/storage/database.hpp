@@ -54,6 +54,8 @@ class Database {
   virtual Task<void> ping() = 0;
 
   virtual Dialect dialect() const noexcept = 0;
+  /// Statements run so far (BEGIN/COMMIT included): lets tests show a route's query count.
+  virtual std::uint64_t statements_executed() const noexcept = 0;
   /// "sqlite" or "postgres", for logs and /readyz.
   virtual std::string_view name() const noexcept = 0;
 };

@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstring>
 #include <deque>
@@ -129,6 +130,7 @@ struct Connection {
   PGconn* conn;
   std::unordered_map<std::string, std::string> prepared;  // SQL -> statement name
   std::uint64_t next_statement = 0;
+  std::atomic<std::uint64_t>* executed = nullptr;  // the database's statement count
   bool broken = false;
 };
 
@@ -184,6 +186,7 @@ Task<ResultPtr> collect(Connection& c) {
 
 // Runs one statement, preparing it first on this connection if it is new here.
 Task<Result> run(Connection& c, std::string sql, Params params) {
+  if (c.executed) c.executed->fetch_add(1, std::memory_order_relaxed);
   auto it = c.prepared.find(sql);
   if (it == c.prepared.end() && c.prepared.size() >= kPreparedLimit) {
     // List queries come in many shapes (filters, in-lists): keep the server's memory bounded.
@@ -267,6 +270,8 @@ bool still_usable(Connection& c) {
 }  // namespace
 
 struct PostgresDatabase::Impl {
+  std::atomic<std::uint64_t> executed{0};
+
   Impl(PostgresOptions o, Metrics& m)
       : options(std::move(o)),
         latency(m.histogram("keel_db_query_duration_seconds", "Database statement latency, queueing included.",
@@ -295,6 +300,7 @@ struct PostgresDatabase::Impl {
     PGconn* raw = PQconnectStart(options.url.c_str());
     if (!raw) throw Error::unavailable("The database is unavailable", "postgres: out of memory connecting");
     auto c = std::make_unique<Connection>(raw);
+    c->executed = &executed;
     if (PQstatus(raw) == CONNECTION_BAD) throw_lost(raw, "connect");
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
@@ -469,4 +475,8 @@ Task<void> PostgresDatabase::ping() {
   if (r.rows.size() != 1) throw Error::unavailable("The database did not answer", "postgres ping returned no row");
 }
 
+}  // namespace keel::storage
+
+namespace keel::storage {
+std::uint64_t PostgresDatabase::statements_executed() const noexcept { return impl_->executed.load(); }
 }  // namespace keel::storage

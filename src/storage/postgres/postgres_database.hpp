@@ -39,6 +39,7 @@ class PostgresDatabase final : public Database {
   Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
   Task<void> ping() override;
   Dialect dialect() const noexcept override { return Dialect::kPostgres; }
+  std::uint64_t statements_executed() const noexcept override;
   std::string_view name() const noexcept override { return "postgres"; }
 
   /// Open connections now (idle and in use).

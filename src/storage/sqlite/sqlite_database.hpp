@@ -35,10 +35,10 @@ class SqliteDatabase final : public Database {
   Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
   Task<void> ping() override;
   Dialect dialect() const noexcept override { return Dialect::kSqlite; }
+  std::uint64_t statements_executed() const noexcept override;
   std::string_view name() const noexcept override { return "sqlite"; }
 
   /// Statements executed since start: lets tests count the queries a request costs.
-  std::uint64_t statements_executed() const noexcept;
 
  private:
   struct Impl;
