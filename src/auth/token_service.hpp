@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,6 +37,7 @@ class TokenService {
   std::string secret_;
   std::string issuer_;
   std::chrono::seconds ttl_;
+  std::uint64_t instance_;  // tells this service's verified tokens apart in the per-thread cache
 };
 
 }  // namespace keel::auth

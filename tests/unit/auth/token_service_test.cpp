@@ -1,0 +1,58 @@
+#include "auth/token_service.hpp"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "core/error.hpp"
+
+namespace keel::auth {
+namespace {
+
+ErrorCode code_of(const TokenService& service, const std::string& token) {
+  try {
+    service.verify(token);
+  } catch (const Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "the token was accepted";
+  return ErrorCode::kInternal;
+}
+
+TEST(TokenService, VerifiesItsOwnTokens) {
+  const TokenService service(std::string(40, 'a'), "keel", std::chrono::seconds(60));
+  const auto token = service.issue("user-1", "admin", "session-1").token;
+  for (int i = 0; i < 2; ++i) {  // the second time from the per-thread cache
+    const Claims claims = service.verify(token);
+    EXPECT_EQ(claims.user_id, "user-1");
+    EXPECT_EQ(claims.role, "admin");
+    EXPECT_EQ(claims.session_id, "session-1");
+  }
+}
+
+TEST(TokenService, AnotherSecretRefusesATokenThisThreadVerifiedBefore) {
+  const TokenService issuer(std::string(40, 'a'), "keel", std::chrono::seconds(60));
+  const TokenService other(std::string(40, 'b'), "keel", std::chrono::seconds(60));
+  const auto token = issuer.issue("user-1", "user", "session-1").token;
+  issuer.verify(token);
+  EXPECT_EQ(code_of(other, token), ErrorCode::kUnauthorized);
+}
+
+TEST(TokenService, ACachedTokenStillExpires) {
+  const TokenService service(std::string(40, 'a'), "keel", std::chrono::seconds(1));
+  const auto token = service.issue("user-1", "user", "session-1").token;
+  service.verify(token);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // exp has one-second resolution
+  EXPECT_EQ(code_of(service, token), ErrorCode::kTokenExpired);
+}
+
+TEST(TokenService, RefusesATamperedToken) {
+  const TokenService service(std::string(40, 'a'), "keel", std::chrono::seconds(60));
+  std::string token = service.issue("user-1", "user", "session-1").token;
+  service.verify(token);
+  token.back() = token.back() == 'A' ? 'B' : 'A';
+  EXPECT_EQ(code_of(service, token), ErrorCode::kUnauthorized);
+}
+
+}  // namespace
+}  // namespace keel::auth
