@@ -335,6 +335,114 @@ if [ -x "$BUILD_DIR/bench/keel_bcrypt_ceiling" ]; then
     "$(problems "me idle" "$idle_n2" "$idle_err")" "$(problems "me in storm" "$storm_n2" "$storm_err")")")
 fi
 
+# Resources (API.md §5-6) on 100,000 tasks: 100 owners, the bench user owns 1,000 of them
+# (every 100th); an admin sees all. Seeded with SQL (the schema keel made from resources.yaml),
+# then measured through HTTP with a valid token, as ratios to keel's /healthz in this run.
+REPO_DIR=$(cd "$(dirname "$0")/.." && pwd)
+BENCH_SECRET=$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')
+
+# seed_sql DIALECT USER_ID PROJECT_ID: the seeding statements for sqlite3 or psql.
+seed_sql() {
+  local dialect=$1 user=$2 project=$3
+  if [ "$dialect" = sqlite ]; then
+    cat <<SQL
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
+INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)
+SELECT printf('00000000-0000-7000-8000-%012d', i), 'seed' || i || '@example.com', 'Seed ' || i, 'user', 'x',
+       strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 99)
+INSERT INTO projects (id, name, archived, owner_id, created_at, updated_at)
+SELECT printf('00000000-0000-7000-9000-%012d', i), 'Project ' || i, 0, printf('00000000-0000-7000-8000-%012d', i),
+       strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+INSERT INTO tasks (id, title, status, priority, project, owner_id, created_at, updated_at)
+SELECT printf('00000000-0000-7000-a000-%012d', i), 'Task ' || i,
+       CASE i % 3 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' ELSE 'done' END, 1 + i % 5,
+       CASE WHEN i % 100 = 0 THEN '$project' ELSE printf('00000000-0000-7000-9000-%012d', i % 100) END,
+       CASE WHEN i % 100 = 0 THEN '$user' ELSE printf('00000000-0000-7000-8000-%012d', i % 100) END,
+       strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM n;
+COMMIT;
+ANALYZE;
+SQL
+  else
+    cat <<SQL
+BEGIN;
+INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at)
+SELECT ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, 'seed' || i || '@example.com', 'Seed ' || i,
+       'user', 'x', now(), now() FROM generate_series(1, 99) i;
+INSERT INTO projects (id, name, archived, owner_id, created_at, updated_at)
+SELECT ('00000000-0000-7000-9000-' || lpad(i::text, 12, '0'))::uuid, 'Project ' || i, false,
+       ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, now(), now() FROM generate_series(1, 99) i;
+INSERT INTO tasks (id, title, status, priority, project, owner_id, created_at, updated_at)
+SELECT ('00000000-0000-7000-a000-' || lpad(i::text, 12, '0'))::uuid, 'Task ' || i,
+       CASE i % 3 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' ELSE 'done' END, 1 + i % 5,
+       CASE WHEN i % 100 = 0 THEN '$project'::uuid ELSE ('00000000-0000-7000-9000-' || lpad((i % 100)::text, 12, '0'))::uuid END,
+       CASE WHEN i % 100 = 0 THEN '$user'::uuid ELSE ('00000000-0000-7000-8000-' || lpad((i % 100)::text, 12, '0'))::uuid END,
+       now(), now() FROM generate_series(1, 100000) i;
+COMMIT;
+ANALYZE;
+SQL
+  fi
+}
+
+json_field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\1/"; }
+
+# resources_bench LABEL DATABASE_URL DIALECT: one keel with resources.yaml, seeded, measured.
+resources_bench() {
+  local label=$1 db_url=$2 dialect=$3 url reg token user project task admin_token
+  url=$(start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" RATE_LIMIT_AUTH=0 BCRYPT_COST=10 \
+    JWT_SECRET="$BENCH_SECRET" ADMIN_EMAIL="admin-$dialect@example.com" ADMIN_PASSWORD="admin password")
+  RES_URL=$url
+  reg=$(curl -sf -X POST "$url/api/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"tasks-$dialect@example.com\",\"password\":\"bench password\",\"name\":\"Bench\"}")
+  token=$(json_field accessToken <<<"$reg")
+  user=$(sed -E 's/.*"user":\{"id":"([^"]+)".*/\1/' <<<"$reg")
+  project=$(curl -sf -X POST "$url/api/projects" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+    -d '{"name":"Bench"}' | json_field id)
+  [ -n "$token" ] && [ -n "$project" ] || die "could not create the bench user and project ($label)"
+  admin_token=$(curl -sf -X POST "$url/api/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"admin-$dialect@example.com\",\"password\":\"admin password\"}" | json_field accessToken)
+  log "seeding 100,000 tasks ($label)"
+  if [ "$dialect" = sqlite ]; then
+    seed_sql sqlite "$user" "$project" | sqlite3 "${db_url#sqlite://}" >/dev/null
+  else
+    seed_sql postgres "$user" "$project" | psql -q -v ON_ERROR_STOP=1 "$db_url" >/dev/null
+  fi
+  task=$(curl -sf "$url/api/tasks?limit=1" -H "Authorization: Bearer $token" | json_field id)
+  [ -n "$task" ] || die "the bench user sees no tasks ($label)"
+  RES_TOKEN=$token RES_TASK=$task
+  measure "GET /api/tasks/:id $label" "$url/api/tasks/$task" -H "Authorization: Bearer $token"
+  measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (owner: 1,000 own tasks)" \
+    "$url/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token"
+  measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (admin: all 100,000)" \
+    "$url/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token"
+  export KEEL_BENCH_TOKEN=$token KEEL_BENCH_PROJECT=$project  # read by post_task.lua
+  measure "POST /api/tasks $label" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+}
+
+resources_bench sqlite "sqlite://$TMP/resources.db" sqlite
+if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
+  resources_bench pg "$KEEL_TEST_POSTGRES_URL" postgres
+  # A second instance on the same PostgreSQL (same JWT secret): both serve GET /api/tasks/:id.
+  RES_URL_2=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET")
+  for conns in "${CONNS[@]}"; do
+    two=()
+    for ((i = 1; i <= REPEATS; i++)); do
+      run_wrk "$conns" "$RES_URL/api/tasks/$RES_TASK" -H "Authorization: Bearer $RES_TOKEN" >"$TMP/two.1" &
+      w1=$!
+      run_wrk "$conns" "$RES_URL_2/api/tasks/$RES_TASK" -H "Authorization: Bearer $RES_TOKEN" >"$TMP/two.2"
+      wait "$w1"
+      total=$(( $(cut -d' ' -f1 "$TMP/two.1") + $(cut -d' ' -f1 "$TMP/two.2") ))
+      two+=("$total")
+      log "2 instances pg tasks/:id c=$conns run $i/$REPEATS total $total"
+    done
+    rps=$(median "${two[@]}")
+    REPORT+=("$(printf '%-13s c=%-4s 2 keel instances on one PostgreSQL, each c=%s: %8s req/s together   ratio to one keel /healthz %s' \
+      "GET /api/tasks/:id pg" "$conns" "$conns" "$(thousands "$rps")" "$(ratio "$rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")")")
+  done
+fi
+
 LOADED_RSS=$(rss_mib "$KEEL_PID")
 
 {

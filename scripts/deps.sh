@@ -14,7 +14,7 @@ case "${1:-build}" in
   build) ;;
   postgres) want=(postgresql-15 postgresql-client-15) ;;  # the throwaway test server (with-postgres.sh)
   test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2) ;;
-  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2 wrk nginx-light) ;;
+  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2 wrk nginx-light sqlite3) ;;
   *) echo "usage: $0 [build|test|bench|postgres]" >&2; exit 2 ;;
 esac
 

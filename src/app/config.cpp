@@ -98,7 +98,7 @@ const std::vector<OptionSpec>& specs() {
          require_scheme("DATABASE_URL", v, {"sqlite", "postgresql", "postgres"});
          c.database_url = v;
        }},
-      {{"RESOURCES_FILE", "(none)", "YAML file declaring the product's resources"},
+      {{"RESOURCES_FILE", "./resources.yaml if it exists", "YAML file declaring the product's resources"},
        [](Config& c, const std::string& v) { c.resources_file = v; }},
       {{"JWT_SECRET", "(generated in development)", "HMAC key for access tokens, at least 32 bytes; required in production"},
        [](Config& c, const std::string& v) {
