@@ -108,11 +108,24 @@ std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
     if (f.type == FieldType::kRef) out.push_back({object_name(r.name, f.name, "idx"), {f.name}, false});
     if (f.unique) out.push_back({object_name(r.name, f.name, "key"), {f.name}, true});
   }
+  // Lists under an `owner` rule always filter by ownerId first: each declared index gets an
+  // ownerId-led twin, so those lists (and their counts) read only the caller's index entries.
+  const auto& list_rule = r.access.at(Operation::kList);
+  const bool owner_lists = std::find(list_rule.begin(), list_rule.end(), "owner") != list_rule.end();
   for (const auto& cols : r.indexes) {
     std::string joined;
     for (const auto& c : cols) joined += (joined.empty() ? "" : "_") + c;
-    IndexSpec spec{object_name(r.name, joined, "idx"), cols, false};
-    if (std::none_of(out.begin(), out.end(), [&](const IndexSpec& i) { return i.name == spec.name; })) out.push_back(spec);
+    std::vector<IndexSpec> specs{{object_name(r.name, joined, "idx"), cols, false}};
+    if (owner_lists && !cols.empty() && cols.front() != "ownerId") {
+      std::vector<std::string> owned{"ownerId"};
+      owned.insert(owned.end(), cols.begin(), cols.end());
+      specs.push_back({object_name(r.name, "ownerId_" + joined, "idx"), owned, false});
+    }
+    for (auto& spec : specs) {
+      if (std::none_of(out.begin(), out.end(), [&](const IndexSpec& i) { return i.name == spec.name; })) {
+        out.push_back(std::move(spec));
+      }
+    }
   }
   return out;
 }

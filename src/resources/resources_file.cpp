@@ -241,6 +241,7 @@ Declarations parse_resources(const std::string& text, const std::string& origin)
           if (!known) p.fail(c, fmt::format("index on unknown field '{}'", col));
           cols.push_back(col);
         }
+        if (cols.empty()) p.fail(index, "an index needs at least one field");
         r.indexes.push_back(std::move(cols));
       }
     }
