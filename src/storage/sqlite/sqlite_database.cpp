@@ -7,12 +7,16 @@
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
@@ -273,6 +277,9 @@ std::string sqlite_path_from_url(std::string_view url) {
   return std::string(url.substr(kScheme.size()));
 }
 
+// Writes run on one thread of their own, which owns the writer connection: a transaction's
+// statements then follow each other on that thread without a hand-off per statement (the
+// I/O thread waits for the whole transaction once). Reads go to the blocking pool.
 struct SqliteDatabase::Impl {
   Impl(SqliteOptions o, BlockingPool& p, Metrics& m)
       : options(std::move(o)),
@@ -281,6 +288,10 @@ struct SqliteDatabase::Impl {
                             {"op"})) {
     for (const char* op : {"read", "write", "transaction"}) latency.touch({op});
   }
+  ~Impl() {
+    writer_work.reset();  // pending writes finish, then the thread ends
+    if (writer_thread.joinable()) writer_thread.join();
+  }
 
   SqliteOptions options;
   BlockingPool& pool;
@@ -288,7 +299,11 @@ struct SqliteDatabase::Impl {
   std::atomic<std::uint64_t> executed{0};
 
   std::unique_ptr<Connection> writer;
-  AsyncMutex writer_lock;
+  AsyncMutex writer_lock;  // a transaction body may wait on other things: one at a time
+  asio::io_context writer_loop{1};
+  asio::executor_work_guard<asio::io_context::executor_type> writer_work{writer_loop.get_executor()};
+  std::thread writer_thread;
+  std::atomic<std::size_t> writes_waiting{0};
 
   std::mutex readers_mutex;
   std::vector<std::unique_ptr<Connection>> idle_readers;
@@ -309,21 +324,67 @@ struct SqliteDatabase::Impl {
     idle_readers.push_back(std::move(c));
   }
 
-  Task<Result> on_writer(std::string sql, Params params) {
-    co_return co_await pool.run([&] { return writer->exec(sql, params); });
-  }
+  // Bounds the writes queued for the writer thread, as the blocking pool bounds its queue.
+  class WriteTicket {
+   public:
+    explicit WriteTicket(Impl& db) : db_(db) {
+      if (db_.writes_waiting.fetch_add(1) >= db_.options.max_queued_writes) {
+        db_.writes_waiting.fetch_sub(1);
+        throw Error::unavailable("The server is busy; try again shortly", "sqlite write queue full")
+            .with_header("Retry-After", "1");
+      }
+    }
+    ~WriteTicket() { db_.writes_waiting.fetch_sub(1); }
+    WriteTicket(const WriteTicket&) = delete;
+    WriteTicket& operator=(const WriteTicket&) = delete;
 
-  // The statements of a transaction run on the writer, which the transaction holds.
+   private:
+    Impl& db_;
+  };
+
+  // The statements of a transaction run on the writer thread, inline.
   class Tx final : public Transaction {
    public:
     explicit Tx(Impl& db) : db_(db) {}
     Task<Result> execute(std::string sql, Params params) override {
-      co_return co_await db_.on_writer(std::move(sql), std::move(params));
+      co_return db_.writer->exec(sql, params);
     }
 
    private:
     Impl& db_;
   };
+
+  // On the writer thread.
+  Task<Result> write_one(std::string sql, Params params) {
+    co_await writer_lock.lock();
+    LockGuard guard(writer_lock);
+    co_return writer->exec(sql, params);
+  }
+
+  // On the writer thread: BEGIN IMMEDIATE, the body, COMMIT; ROLLBACK when it throws.
+  Task<void> run_transaction(std::function<Task<void>(Transaction&)> body) {
+    co_await writer_lock.lock();
+    LockGuard guard(writer_lock);
+    // A transaction left open by a failure we could not roll back must not swallow this one.
+    if (writer->in_transaction()) writer->exec("ROLLBACK", {});
+    writer->exec("BEGIN IMMEDIATE", {});
+    Tx tx(*this);
+    std::exception_ptr failure;
+    try {
+      co_await body(tx);
+      writer->exec("COMMIT", {});
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) {
+      try {
+        if (writer->in_transaction()) writer->exec("ROLLBACK", {});
+      } catch (const std::exception& e) {
+        spdlog::error("sqlite: ROLLBACK failed: {}", e.what());
+      }
+      std::rethrow_exception(failure);
+    }
+  }
 };
 
 SqliteDatabase::SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metrics& metrics)
@@ -339,6 +400,7 @@ SqliteDatabase::SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metric
   }
   impl_->writer = std::make_unique<Connection>(impl_->options.path, false, impl_->options.busy_timeout, impl_->executed);
   impl_->writer->run_pragma("PRAGMA journal_mode = WAL");
+  impl_->writer_thread = std::thread([&loop = impl_->writer_loop] { loop.run(); });
 }
 
 SqliteDatabase::~SqliteDatabase() = default;
@@ -359,42 +421,20 @@ Task<Result> SqliteDatabase::query(std::string sql, Params params) {
 }
 
 Task<Result> SqliteDatabase::execute(std::string sql, Params params) {
+  Impl& impl = *impl_;
   const auto started = std::chrono::steady_clock::now();
-  co_await impl_->writer_lock.lock();
-  LockGuard guard(impl_->writer_lock);
-  Result result = co_await impl_->on_writer(std::move(sql), std::move(params));
-  impl_->latency.observe({"write"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  Impl::WriteTicket ticket(impl);
+  Result result = co_await asio::co_spawn(impl.writer_loop, impl.write_one(std::move(sql), std::move(params)),
+                                          asio::use_awaitable);
+  impl.latency.observe({"write"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return result;
 }
 
 Task<void> SqliteDatabase::transaction(std::function<Task<void>(Transaction&)> body) {
   Impl& impl = *impl_;
   const auto started = std::chrono::steady_clock::now();
-  co_await impl.writer_lock.lock();
-  LockGuard guard(impl.writer_lock);
-  co_await impl.pool.run([&] {
-    // A transaction left open by a failure we could not roll back must not swallow this one.
-    if (impl.writer->in_transaction()) impl.writer->exec("ROLLBACK", {});
-    impl.writer->exec("BEGIN IMMEDIATE", {});
-  });
-  Impl::Tx tx(impl);
-  std::exception_ptr failure;
-  try {
-    co_await body(tx);
-    co_await impl.pool.run_always([&] { impl.writer->exec("COMMIT", {}); });
-  } catch (...) {
-    failure = std::current_exception();
-  }
-  if (failure) {
-    co_await impl.pool.run_always([&] {
-      try {
-        if (impl.writer->in_transaction()) impl.writer->exec("ROLLBACK", {});
-      } catch (const std::exception& e) {
-        spdlog::error("sqlite: ROLLBACK failed: {}", e.what());
-      }
-    });
-    std::rethrow_exception(failure);
-  }
+  Impl::WriteTicket ticket(impl);
+  co_await asio::co_spawn(impl.writer_loop, impl.run_transaction(std::move(body)), asio::use_awaitable);
   impl.latency.observe({"transaction"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
 }
 

@@ -18,11 +18,14 @@ struct SqliteOptions {
   std::string path;
   /// How long a statement waits for another process's lock before SERVICE_UNAVAILABLE.
   std::chrono::milliseconds busy_timeout{5000};
+  /// Writes waiting for the writer thread before new ones get SERVICE_UNAVAILABLE.
+  std::size_t max_queued_writes = 4096;
 };
 
-/// SQLite in WAL mode: one writer connection behind an async lock (SQLite allows one writer
-/// at a time anyway) and one read connection per pool thread, so reads run in parallel
-/// with each other and with the writer. Every statement runs on the blocking pool.
+/// SQLite in WAL mode: one writer connection on a thread of its own (SQLite allows one writer
+/// at a time anyway; a transaction's statements run there back to back) and read connections
+/// on the blocking pool, so reads run in parallel with each other and with the writer. No
+/// statement runs on the calling (I/O) thread.
 class SqliteDatabase final : public Database {
  public:
   /// Opens (creating) the file and applies the connection settings; throws
