@@ -130,9 +130,15 @@ std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
   return out;
 }
 
-std::string create_index_sql(const std::string& table, const json::object& index) {
+// Lists sort NULL first ascending (API notes); PostgreSQL's indexes put it last unless told,
+// so their nullable columns say NULLS FIRST and an index serves both sort directions.
+std::string create_index_sql(const std::string& table, const json::object& index, Dialect d) {
   std::string cols;
-  for (const auto& c : index.at("columns").as_array()) cols += (cols.empty() ? "" : ", ") + column_sql(c.as_string());
+  for (const auto& c : index.at("columns").as_array()) {
+    const bool nullable = c.as_string() != "createdAt" && c.as_string() != "updatedAt";
+    cols += (cols.empty() ? "" : ", ") + column_sql(c.as_string());
+    if (d == Dialect::kPostgres && nullable && !index.at("unique").as_bool()) cols += " NULLS FIRST";
+  }
   return fmt::format("CREATE {}INDEX {} ON {} ({})", index.at("unique").as_bool() ? "UNIQUE " : "",
                      quoted(index.at("name").as_string()), quoted(table), cols);
 }
@@ -233,7 +239,7 @@ class Planner {
   void create_resource(const std::string& table, const json::object& res,
                        std::vector<std::pair<std::string, std::string>>& new_fks) {
     std::vector<std::string> sql{create_table_sql(table, table, res, d_)};
-    for (const auto& index : res.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object()));
+    for (const auto& index : res.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object(), d_));
     step(table + ": create the resource", false, std::move(sql));
     if (pg_) {
       for (const auto& [field, f] : res.at("fields").as_object()) {
@@ -315,13 +321,13 @@ class Planner {
                               : std::vector<std::string>{"DROP INDEX " + quoted(index.at("name").as_string())});
       } else if (gone_with_column) {
         step(fmt::format("{}: rebuild index {}", table, str(index.at("name"))), false,
-             {create_index_sql(table, index.as_object())});
+             {create_index_sql(table, index.as_object(), d_)});
       }
     }
     for (const auto& index : new_indexes) {
       if (!has(old_indexes, index)) {
         step(fmt::format("{}: create index {}", table, str(index.at("name"))), false,
-             {create_index_sql(table, index.as_object())});
+             {create_index_sql(table, index.as_object(), d_)});
       }
     }
   }
@@ -342,7 +348,7 @@ class Planner {
                                              quoted(table)),
                                  "DROP TABLE " + quoted(table),
                                  fmt::format("ALTER TABLE {} RENAME TO {}", quoted(fresh), quoted(table))};
-    for (const auto& index : after.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object()));
+    for (const auto& index : after.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object(), d_));
     step(table + ": rebuild the table with the changes above", false, std::move(sql));
   }
 
