@@ -13,7 +13,9 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/associated_executor.hpp>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/async_result.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -333,6 +335,7 @@ struct SqliteDatabase::Impl {
         throw Error::unavailable("The server is busy; try again shortly", "sqlite write queue full")
             .with_header("Retry-After", "1");
       }
+      db_.writes_pending.fetch_add(1);  // the writer thread takes it off when the write starts
     }
     ~WriteTicket() { db_.writes_waiting.fetch_sub(1); }
     WriteTicket(const WriteTicket&) = delete;
@@ -354,36 +357,107 @@ struct SqliteDatabase::Impl {
     Impl& db_;
   };
 
-  // On the writer thread.
-  Task<Result> write_one(std::string sql, Params params) {
-    co_await writer_lock.lock();
-    LockGuard guard(writer_lock);
-    co_return writer->exec(sql, params);
-  }
+  // Group commit. Transactions that queue up behind each other share one SQLite transaction
+  // (BEGIN IMMEDIATE ... COMMIT), each inside its own SAVEPOINT: a failing one rolls back only
+  // its savepoint, and none is acknowledged before the shared COMMIT. The pages a write touches
+  // go to the WAL once per batch instead of once per write.
+  struct Batch {
+    std::exception_ptr failure;                // why the batch did not commit
+    std::vector<asio::steady_timer*> waiters;  // released members, parked until it ends
+    bool ended = false;
+  };
+  static constexpr std::size_t kMaxBatch = 128;
+  std::shared_ptr<Batch> batch;           // the open one; writer thread only
+  std::atomic<std::size_t> writes_pending{0};  // queued for the writer thread, not yet running
 
-  // On the writer thread: BEGIN IMMEDIATE, the body, COMMIT; ROLLBACK when it throws.
-  Task<void> run_transaction(std::function<Task<void>(Transaction&)> body) {
-    co_await writer_lock.lock();
-    LockGuard guard(writer_lock);
+  std::shared_ptr<Batch> open_batch() {
+    if (batch) return batch;
     // A transaction left open by a failure we could not roll back must not swallow this one.
     if (writer->in_transaction()) writer->exec("ROLLBACK", {});
     writer->exec("BEGIN IMMEDIATE", {});
-    Tx tx(*this);
+    batch = std::make_shared<Batch>();
+    return batch;
+  }
+
+  void end_batch(const std::shared_ptr<Batch>& b, std::exception_ptr failure) {
+    b->failure = std::move(failure);
+    b->ended = true;
+    if (batch == b) batch.reset();
+    for (auto* t : b->waiters) t->cancel();
+  }
+
+  void commit_batch(const std::shared_ptr<Batch>& b) {
     std::exception_ptr failure;
     try {
-      co_await body(tx);
       writer->exec("COMMIT", {});
     } catch (...) {
       failure = std::current_exception();
+      rollback_quietly();
     }
-    if (failure) {
-      try {
-        if (writer->in_transaction()) writer->exec("ROLLBACK", {});
-      } catch (const std::exception& e) {
-        spdlog::error("sqlite: ROLLBACK failed: {}", e.what());
+    end_batch(b, failure);
+  }
+
+  void rollback_quietly() {
+    try {
+      if (writer->in_transaction()) writer->exec("ROLLBACK", {});
+    } catch (const std::exception& e) {
+      spdlog::error("sqlite: ROLLBACK failed: {}", e.what());
+    }
+  }
+
+  // On the writer thread: one transaction of a batch, acknowledged once the batch commits.
+  Task<void> run_transaction(std::function<Task<void>(Transaction&)> body) {
+    co_await writer_lock.lock();
+    writes_pending.fetch_sub(1);
+    std::shared_ptr<Batch> mine;
+    try {
+      mine = open_batch();
+      writer->exec("SAVEPOINT keel_tx", {});
+    } catch (...) {
+      if (mine) {
+        rollback_quietly();
+        end_batch(mine, std::current_exception());
       }
-      std::rethrow_exception(failure);
+      writer_lock.unlock();
+      throw;
     }
+    std::exception_ptr own_failure;
+    try {
+      Tx tx(*this);
+      co_await body(tx);
+      writer->exec("RELEASE keel_tx", {});
+    } catch (...) {
+      own_failure = std::current_exception();
+      try {
+        writer->exec("ROLLBACK TO keel_tx", {});
+        writer->exec("RELEASE keel_tx", {});
+      } catch (...) {
+        rollback_quietly();  // the savepoint is beyond repair: so is the batch
+        end_batch(mine, std::current_exception());
+      }
+    }
+    if (!mine->ended && writes_pending.load() > 0 && mine->waiters.size() < kMaxBatch) {
+      writer_lock.unlock();  // the next one in the queue joins the batch (and commits it, or passes on)
+      if (own_failure) std::rethrow_exception(own_failure);
+      asio::steady_timer parked(writer_loop.get_executor(), asio::steady_timer::time_point::max());
+      mine->waiters.push_back(&parked);
+      co_await parked.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (mine->failure) std::rethrow_exception(mine->failure);
+      co_return;
+    }
+    if (!mine->ended) commit_batch(mine);
+    writer_lock.unlock();
+    if (own_failure) std::rethrow_exception(own_failure);
+    if (mine->failure) std::rethrow_exception(mine->failure);
+  }
+
+  // On the writer thread: a statement that must run outside any transaction (PRAGMA).
+  Task<Result> run_alone(std::string sql, Params params) {
+    co_await writer_lock.lock();
+    writes_pending.fetch_sub(1);
+    LockGuard guard(writer_lock);
+    if (batch) commit_batch(batch);
+    co_return writer->exec(sql, params);
   }
 };
 
@@ -424,8 +498,17 @@ Task<Result> SqliteDatabase::execute(std::string sql, Params params) {
   Impl& impl = *impl_;
   const auto started = std::chrono::steady_clock::now();
   Impl::WriteTicket ticket(impl);
-  Result result = co_await asio::co_spawn(impl.writer_loop, impl.write_one(std::move(sql), std::move(params)),
-                                          asio::use_awaitable);
+  Result result;
+  if (std::string_view(sql).starts_with("PRAGMA")) {
+    result = co_await asio::co_spawn(impl.writer_loop, impl.run_alone(std::move(sql), std::move(params)),
+                                     asio::use_awaitable);
+  } else {
+    // One statement is a transaction of one: it joins the batch like any other.
+    auto body = [&result, &sql, &params](Transaction& tx) -> Task<void> {
+      result = co_await tx.execute(std::move(sql), std::move(params));
+    };
+    co_await asio::co_spawn(impl.writer_loop, impl.run_transaction(body), asio::use_awaitable);
+  }
   impl.latency.observe({"write"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   co_return result;
 }
