@@ -138,7 +138,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
 
   ops::add_routes(router_, *db_, metrics_);
   auth::add_routes(router_, auth_);
-  users::add_routes(router_, users_, cursors_, model_.roles());
+  users::add_routes(router_, users_, model_.roles());
   resources::add_routes(router_, resources_);
 }
 

@@ -175,7 +175,16 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
   std::optional<std::string_view> cursor, page, sort;
   // The filters in a canonical order, signed into cursors so one can't resume another query.
   std::vector<std::string> signature;
+  std::vector<std::string_view> seen;
   for (const auto& [key, value] : params) {
+    static constexpr std::string_view kSingle[] = {"limit", "page", "cursor", "sort", "fields", "expand"};
+    if (std::find(std::begin(kSingle), std::end(kSingle), key) != std::end(kSingle)) {
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
+        details[key] = "is given more than once";
+        continue;
+      }
+      seen.push_back(key);
+    }
     if (key == "limit") {
       if (!parse_int(value, 1, kMaxLimit, q.limit)) details["limit"] = "must be a whole number from 1 to 100";
       continue;

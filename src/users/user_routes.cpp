@@ -1,6 +1,8 @@
 #include "users/user_routes.hpp"
 
 
+#include <algorithm>
+
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
@@ -86,20 +88,27 @@ UserPatch parse_patch(const boost::json::object& body, const std::vector<std::st
 
 }  // namespace
 
-void add_routes(http::Router& router, UserService& users, const lists::CursorCodec& cursors,
-                std::vector<std::string> roles) {
-  router.add(http::Method::kGet, "/api/users", [&users, &cursors](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+void add_routes(http::Router& router, UserService& users, std::vector<std::string> roles) {
+  router.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
-    const std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
-    lists::ListQuery query = lists::parse_list_query(params, users_catalog(), cursors, {{}, caller.user_id});
-    const UserPage result = co_await users.list(std::move(caller), query);
+    std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
+    const UserPage result = co_await users.list(std::move(caller), std::move(params));
+    const auto& fields = result.query.fields;
     std::string body = "{\"data\":[";
     for (const auto& u : result.users) {
       if (body.back() != '[') body += ',';
-      body += boost::json::serialize(auth::user_json(u));
+      boost::json::object user = auth::user_json(u);
+      if (!fields.empty()) {
+        // `fields` keeps only those (and id), as on every list route.
+        for (auto it = user.begin(); it != user.end();) {
+          const bool keep = it->key() == "id" || std::find(fields.begin(), fields.end(), it->key()) != fields.end();
+          it = keep ? std::next(it) : user.erase(it);
+        }
+      }
+      body += boost::json::serialize(user);
     }
     body += "],";
-    lists::append_meta(body, query, result.page);
+    lists::append_meta(body, result.query, result.page);
     body += '}';
     co_return http::Response::json_text(200, std::move(body));
   });

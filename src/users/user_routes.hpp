@@ -4,7 +4,6 @@
 #include <vector>
 
 #include "http/router.hpp"
-#include "lists/list_query.hpp"
 
 namespace keel::users {
 
@@ -12,7 +11,6 @@ class UserService;
 
 /// GET/POST /api/users, GET/PUT/PATCH/DELETE /api/users/:id (API.md §4).
 /// `roles` are the roles the resources file declares, beyond admin and user.
-void add_routes(http::Router& router, UserService& users, const lists::CursorCodec& cursors,
-                std::vector<std::string> roles);
+void add_routes(http::Router& router, UserService& users, std::vector<std::string> roles);
 
 }  // namespace keel::users

@@ -38,10 +38,11 @@ UserService::UserService(UserStore& users, auth::SessionStore& sessions, auth::R
                          auth::PasswordHasher& passwords, const lists::CursorCodec& cursors)
     : users_(users), cursors_(cursors), sessions_(sessions), revocations_(revocations), passwords_(passwords) {}
 
-Task<UserPage> UserService::list(http::Principal caller, lists::ListQuery query) {
-  require_admin(caller);
+Task<UserPage> UserService::list(http::Principal caller, std::vector<std::pair<std::string, std::string>> params) {
+  require_admin(caller);  // before the parameters: non-admins learn nothing from a 400
+  lists::ListQuery query = lists::parse_list_query(params, users_catalog(), cursors_, {{}, caller.user_id});
   auto [users, page] = co_await users_.list(query, cursors_);
-  co_return UserPage{std::move(users), std::move(page)};
+  co_return UserPage{std::move(users), std::move(query), std::move(page)};
 }
 
 Task<User> UserService::create(http::Principal caller, NewUser input) {

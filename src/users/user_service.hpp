@@ -38,6 +38,7 @@ struct UserPatch {
 
 struct UserPage {
   std::vector<User> users;
+  lists::ListQuery query;
   lists::Page page;
 };
 
@@ -49,7 +50,7 @@ class UserService {
               auth::PasswordHasher& passwords, const lists::CursorCodec& cursors);
 
   /// Admins only (403 otherwise).
-  Task<UserPage> list(http::Principal caller, lists::ListQuery query);
+  Task<UserPage> list(http::Principal caller, std::vector<std::pair<std::string, std::string>> params);
   /// Admins only; 409 when the email is taken.
   Task<User> create(http::Principal caller, NewUser input);
   /// Admins, or the user themself (403 for others); 404 when absent.
