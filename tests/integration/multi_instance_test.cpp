@@ -93,16 +93,16 @@ namespace {
 
 // The in-memory view of revocations is rebuilt from the database at start.
 TEST(Restart, ALoggedOutTokenStaysRefusedAfterARestart) {
-  TempDir dir;
+  // Outlives both servers: a TestServer's own PostgreSQL schema is dropped with it.
+  TestDatabase database(test_backend());
   auto config = [&](app::Config& c) {
     c.jwt_secret = std::string(40, 'r');
     c.bcrypt_cost = 4;
-    if (test_backend() == "sqlite") c.database_url = "sqlite://" + (dir.path() / "keel.db").string();
+    c.database_url = database.url();
   };
-  std::string token, url;
+  std::string token;
   {
     TestServer first(config);
-    url = first.app().config().database_url;
     HttpClient client = first.client();
     const HttpResponse reg =
         client.post("/api/auth/register", R"({"email":"ada@example.com","password":"correct horse","name":"Ada"})");
@@ -110,10 +110,7 @@ TEST(Restart, ALoggedOutTokenStaysRefusedAfterARestart) {
     token = std::string(reg.json().at("accessToken").as_string());
     ASSERT_EQ(client.request("POST", "/api/auth/logout", {}, {{"Authorization", "Bearer " + token}}).status, 204);
   }
-  TestServer second([&](app::Config& c) {
-    config(c);
-    c.database_url = url;
-  });
+  TestServer second(config);
   HttpClient client = second.client();
   EXPECT_EQ(client.get("/api/auth/me", {{"Authorization", "Bearer " + token}}).status, 401);
 }
