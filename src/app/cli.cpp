@@ -187,7 +187,9 @@ int run_cli(const std::vector<std::string>& args) {
     spdlog::critical("configuration error: {}", e.what());
     return 2;
   } catch (const std::exception& e) {
-    spdlog::critical("keel could not start: {}", e.what());
+    // `keel migrate` refusing a destructive change is no failed start: say which command failed.
+    spdlog::critical("{}: {}", command == "serve" ? std::string("keel could not start") : "keel " + command + " failed",
+                     e.what());
     return 1;
   }
 }

@@ -34,7 +34,9 @@ std::string number_text(double v) { return fmt::format("{}", v); }
 
 bool valid_url(std::string_view s) {
   if (s.size() > kMaxUrlLength) return false;
-  const auto u = boost::urls::parse_absolute_uri(s);
+  // parse_uri, not parse_absolute_uri: an absolute URI excludes a fragment, and links like
+  // https://example.com/page#section are URLs a user expects to store.
+  const auto u = boost::urls::parse_uri(s);
   if (!u) return false;
   return (u->scheme() == "http" || u->scheme() == "https") && u->has_authority() && !u->encoded_host().empty();
 }
@@ -70,8 +72,15 @@ std::optional<storage::Value> field_value(const FieldDecl& f, const re2::RE2* pa
         return std::nullopt;
       }
       const double d = v.to_number<double>();
+      // Boost.JSON reads 1e400 as infinity, which JSON can't express: it would be stored and
+      // then rendered as `inf`, breaking every response that holds the record.
+      if (!std::isfinite(d)) {
+        why = "must be a finite number";
+        return std::nullopt;
+      }
       range(d);
-      return storage::Value(d);
+      // -0 becomes 0: SQLite and PostgreSQL would otherwise render it differently.
+      return storage::Value(d + 0.0);
     }
     case FieldType::kBoolean:
       if (!v.is_bool()) {
@@ -126,7 +135,7 @@ std::optional<storage::Value> field_value(const FieldDecl& f, const re2::RE2* pa
     auto normal = auth::normalise_email(s);
     if (!normal) why = "must be a valid email address";
     else return storage::Value(std::move(*normal));
-  } else if (f.type == FieldType::kUrl && !s.empty() && !valid_url(s)) {
+  } else if (f.type == FieldType::kUrl && !valid_url(s)) {  // "" is no URL either (as for email)
     why = "must be an absolute http or https URL";
   }
   if (!why.empty()) return std::nullopt;

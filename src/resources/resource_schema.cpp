@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "core/error.hpp"
 #include "core/ids.hpp"
 #include "resources/resource_model.hpp"
 
@@ -265,8 +266,12 @@ class Planner {
       const auto& g = new_fields.at(name).as_object();
       const auto& fo = f.as_object();
       if (fo.at("type") != g.at("type") || fo.at("ref") != g.at("ref")) {
-        step(fmt::format("{}: retype field {} from {} to {}; its values are cleared", table, field, str(fo.at("type")),
-                         str(g.at("type"))),
+        // A ref that changes target keeps its type: "from ref to ref" would not tell the operator what changes.
+        const bool retarget = fo.at("type") == g.at("type");
+        step(retarget ? fmt::format("{}: point field {} at {} instead of {}; its values are cleared", table, field,
+                                    str(g.at("ref")), str(fo.at("ref")))
+                      : fmt::format("{}: retype field {} from {} to {}; its values are cleared", table, field,
+                                    str(fo.at("type")), str(g.at("type"))),
              true,
              pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field),
                                             "ALTER TABLE " + quoted(table) + " ADD COLUMN " +
@@ -291,7 +296,15 @@ class Planner {
       std::vector<std::string> sql;
       // A rebuilt table has the column already.
       if (!rebuilt) sql.push_back("ALTER TABLE " + quoted(table) + " ADD COLUMN " + column_def(table, field, g.as_object(), d_, !pg_));
-      step(table + ": add field " + field, false, std::move(sql));
+      // A required field without a default would leave every stored record breaking its own
+      // declaration: the operator says so explicitly (--allow-destructive), or gives a default.
+      const auto& fd = decl(table).fields;
+      const auto it = std::find_if(fd.begin(), fd.end(), [&](const FieldDecl& x) { return x.name == field; });
+      const bool unfillable = it != fd.end() && it->required && !it->default_value;
+      step(unfillable ? table + ": add required field " + field +
+                            " without a default (records stored before hold null in it; or give it a default)"
+                      : table + ": add field " + field,
+           unfillable, std::move(sql));
       if (auto v = default_param(decl(table), field, d_)) {
         // Rows stored before the field existed take its default.
         plan_.changes.back().steps.push_back(
@@ -370,7 +383,16 @@ std::string describe(const SchemaPlan& plan, bool destructive_only) {
 
 Task<void> apply_plan(storage::Transaction& tx, const SchemaPlan& plan, const json::object& snapshot) {
   for (const auto& change : plan.changes) {
-    for (const auto& s : change.steps) co_await tx.execute(s.sql, s.params);
+    try {
+      for (const auto& s : change.steps) co_await tx.execute(s.sql, s.params);
+    } catch (const Error& e) {
+      // The database's words alone name no resource and no change: a unique index that stored
+      // records break stopped the start with just "name already exists". The operator sees
+      // what() (the CLI prints it), so it says which change failed and that nothing was changed.
+      throw Error(e.code(), e.message(), e.details(),
+                  fmt::format("resources: could not apply \"{}\": {}; nothing was changed", change.description,
+                              e.what()));
+    }
   }
   std::string summary;
   for (const auto& c : plan.changes) summary += (summary.empty() ? "" : "; ") + c.description;

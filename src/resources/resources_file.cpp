@@ -27,8 +27,11 @@ struct Place {
   std::string resource;
   std::string field;
 
-  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
-    std::string where = fmt::format("{}:{}", origin, at.Mark().line + 1);
+  [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const { fail_at(at.Mark(), what); }
+
+  [[noreturn]] void fail_at(const YAML::Mark& mark, const std::string& what) const {
+    // An empty document has no position: its mistake is on line 1, not "line 0".
+    std::string where = fmt::format("{}:{}", origin, mark.is_null() ? 1 : mark.line + 1);
     if (!resource.empty()) where += fmt::format(": resource '{}'", resource);
     if (!field.empty()) where += fmt::format(", field '{}'", field);
     throw ResourcesFileError(where + ": " + what);
@@ -105,21 +108,27 @@ boost::json::value parse_default(const Place& p, const FieldDecl& f, const YAML:
   }
 }
 
-FieldDecl parse_field(Place p, const std::string& name, const YAML::Node& spec, const std::set<std::string>& resources) {
+// `key` is the field's name as written: mistakes in the name, or a spec that is missing or not
+// a map, are reported on its line (a block map's own position is the line after the name, and an
+// empty spec has the position of whatever follows).
+FieldDecl parse_field(Place p, const YAML::Node& key, const YAML::Node& spec, const std::set<std::string>& resources) {
   FieldDecl f;
-  f.name = name;
-  f.line = spec.Mark().line + 1;
-  if (!is_identifier(name)) p.fail(spec, "field names are camelCase letters and digits, starting lowercase");
-  if (std::find(std::begin(kReserved), std::end(kReserved), name) != std::end(kReserved)) {
-    p.fail(spec, "is reserved: every record has id, ownerId, createdAt and updatedAt already");
+  f.name = key.as<std::string>();
+  f.line = key.Mark().line + 1;
+  if (!is_identifier(f.name)) p.fail(key, "field names are camelCase letters and digits, starting lowercase");
+  if (std::find(std::begin(kReserved), std::end(kReserved), f.name) != std::end(kReserved)) {
+    p.fail(key, "is reserved: every record has id, ownerId, createdAt and updatedAt already");
   }
-  if (!spec.IsMap()) p.fail(spec, "must be a map like { type: string }");
+  if (!spec.IsMap()) p.fail(key, "must be a map like { type: string }");
   for (const auto& kv : spec) {
     const auto key = kv.first.as<std::string>();
     if (std::find(std::begin(kFieldKeys), std::end(kFieldKeys), key) == std::end(kFieldKeys)) {
       p.fail(kv.first, fmt::format("unknown key '{}'", key));
     }
   }
+  // A missing key is an invalid node whose position can't be asked for: report it at the name.
+  if (!spec["type"]) p.fail(key, "needs a type (one of string, text, integer, number, boolean, datetime, enum, "
+                                 "email, url, json, ref)");
   f.type = parse_type(p, spec["type"]);
   if (spec["required"]) f.required = scalar<bool>(p, spec["required"], "required", "true or false");
   if (spec["unique"]) f.unique = scalar<bool>(p, spec["unique"], "unique", "true or false");
@@ -182,16 +191,81 @@ AccessRule parse_rule(const Place& p, const YAML::Node& n, const std::set<std::s
   return rule;
 }
 
-}  // namespace
-
-Declarations parse_resources(const std::string& text, const std::string& origin) {
-  YAML::Node root;
+// yaml-cpp throws its own exceptions when a value has the wrong shape (a list where a name
+// belongs, a lookup in a scalar): without this they would reach the operator as "bad conversion"
+// with no file, resource or field. `fallback` places the mistake when yaml-cpp has no position.
+template <class F>
+auto placed(const Place& p, const YAML::Node& fallback, F&& body) -> decltype(body()) {
   try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ResourcesFileError(fmt::format("{}:{}: not valid YAML: {}", origin, e.mark.line + 1, e.msg));
+    return body();
+  } catch (const YAML::Exception& e) {
+    p.fail_at(e.mark.is_null() ? fallback.Mark() : e.mark, "a value of the wrong kind (" + e.msg + ")");
   }
-  Place top{origin, {}, {}};
+}
+
+ResourceDecl parse_resource(const Place& p, const YAML::Node& name, const YAML::Node& spec,
+                            const std::set<std::string>& resources, const std::set<std::string>& roles) {
+  ResourceDecl r;
+  r.name = p.resource;
+  r.line = name.Mark().line + 1;
+  if (!is_identifier(r.name) || r.name == "users" || r.name == "auth" || r.name == "sessions") {
+    p.fail(name, "resource names are camelCase identifiers starting lowercase, and not users, auth or sessions");
+  }
+  if (!spec.IsMap()) p.fail(name, "needs fields: { name: { type: ... } }");
+  for (const auto& entry : spec) {
+    const auto key = entry.first.as<std::string>();
+    if (key != "fields" && key != "indexes" && key != "access") p.fail(entry.first, fmt::format("unknown key '{}'", key));
+  }
+  if (!spec["fields"] || !spec["fields"].IsMap()) p.fail(name, "needs fields: { name: { type: ... } }");
+  std::set<std::string> seen;
+  for (const auto& field : spec["fields"]) {
+    Place fp = p;
+    fp.field = field.first.as<std::string>();
+    // yaml-cpp keeps both of two equal keys: the second would be a second column of one name.
+    if (!seen.insert(fp.field).second) fp.fail(field.first, "is declared twice");
+    r.fields.push_back(placed(fp, field.first, [&] { return parse_field(fp, field.first, field.second, resources); }));
+  }
+  if (const auto indexes = spec["indexes"]) {
+    const char* shape = "indexes is a list of field lists, like [[status], [dueAt, status]]";
+    if (!indexes.IsSequence()) p.fail(indexes, shape);
+    for (const auto& index : indexes) {
+      if (!index.IsSequence()) p.fail(index, shape);
+      std::vector<std::string> cols;
+      for (const auto& c : index) {
+        const auto col = c.as<std::string>();
+        const bool known = std::any_of(r.fields.begin(), r.fields.end(), [&](const auto& f) { return f.name == col; }) ||
+                           col == "createdAt" || col == "updatedAt" || col == "ownerId";
+        if (!known) p.fail(c, fmt::format("index on unknown field '{}'", col));
+        cols.push_back(col);
+      }
+      if (cols.empty()) p.fail(index, "an index needs at least one field");
+      r.indexes.push_back(std::move(cols));
+    }
+  }
+  // Defaults of API.md §5: create is authenticated, the rest owner.
+  r.access = {{Operation::kList, {"owner"}},
+              {Operation::kRead, {"owner"}},
+              {Operation::kCreate, {"authenticated"}},
+              {Operation::kUpdate, {"owner"}},
+              {Operation::kDelete, {"owner"}}};
+  if (const auto access = spec["access"]) {
+    if (!access.IsMap()) p.fail(access, "access is a map of operations to rules, like { list: owner }");
+    static const std::map<std::string, Operation> kOps = {{"list", Operation::kList},
+                                                         {"read", Operation::kRead},
+                                                         {"create", Operation::kCreate},
+                                                         {"update", Operation::kUpdate},
+                                                         {"delete", Operation::kDelete}};
+    for (const auto& rule : access) {
+      const auto op = rule.first.as<std::string>();
+      auto it = kOps.find(op);
+      if (it == kOps.end()) p.fail(rule.first, fmt::format("unknown operation '{}' in access", op));
+      r.access[it->second] = parse_rule(p, rule.second, roles);
+    }
+  }
+  return r;
+}
+
+Declarations parse(const YAML::Node& root, const Place& top) {
   if (!root.IsMap() || !root["resources"] || !root["resources"].IsMap()) {
     top.fail(root, "expected a top-level 'resources:' map");
   }
@@ -202,6 +276,7 @@ Declarations parse_resources(const std::string& text, const std::string& origin)
   Declarations out;
   std::set<std::string> roles;
   if (const auto r = root["roles"]) {
+    if (!r.IsSequence()) top.fail(r, "roles is a list of names, like [editor, auditor]");
     for (const auto& role : r) {
       const auto name = role.as<std::string>();
       if (!is_identifier(name) || name == "admin" || name == "user") top.fail(role, fmt::format("bad role name '{}'", name));
@@ -210,63 +285,28 @@ Declarations parse_resources(const std::string& text, const std::string& origin)
     }
   }
   std::set<std::string> names;
-  for (const auto& kv : root["resources"]) names.insert(kv.first.as<std::string>());
-
   for (const auto& kv : root["resources"]) {
-    Place p{origin, kv.first.as<std::string>(), {}};
-    ResourceDecl r;
-    r.name = p.resource;
-    r.line = kv.first.Mark().line + 1;
-    if (!is_identifier(r.name) || r.name == "users" || r.name == "auth" || r.name == "sessions") {
-      p.fail(kv.first, "resource names are camelCase identifiers starting lowercase, and not users, auth or sessions");
-    }
-    const YAML::Node& spec = kv.second;
-    for (const auto& entry : spec) {
-      const auto key = entry.first.as<std::string>();
-      if (key != "fields" && key != "indexes" && key != "access") p.fail(entry.first, fmt::format("unknown key '{}'", key));
-    }
-    if (!spec["fields"] || !spec["fields"].IsMap()) p.fail(kv.first, "needs fields: { name: { type: ... } }");
-    for (const auto& field : spec["fields"]) {
-      Place fp = p;
-      fp.field = field.first.as<std::string>();
-      r.fields.push_back(parse_field(fp, fp.field, field.second, names));
-    }
-    if (const auto indexes = spec["indexes"]) {
-      for (const auto& index : indexes) {
-        std::vector<std::string> cols;
-        for (const auto& c : index) {
-          const auto col = c.as<std::string>();
-          const bool known = std::any_of(r.fields.begin(), r.fields.end(), [&](const auto& f) { return f.name == col; }) ||
-                             col == "createdAt" || col == "updatedAt" || col == "ownerId";
-          if (!known) p.fail(c, fmt::format("index on unknown field '{}'", col));
-          cols.push_back(col);
-        }
-        if (cols.empty()) p.fail(index, "an index needs at least one field");
-        r.indexes.push_back(std::move(cols));
-      }
-    }
-    // Defaults of API.md §5: create is authenticated, the rest owner.
-    r.access = {{Operation::kList, {"owner"}},
-                {Operation::kRead, {"owner"}},
-                {Operation::kCreate, {"authenticated"}},
-                {Operation::kUpdate, {"owner"}},
-                {Operation::kDelete, {"owner"}}};
-    if (const auto access = spec["access"]) {
-      static const std::map<std::string, Operation> kOps = {{"list", Operation::kList},
-                                                           {"read", Operation::kRead},
-                                                           {"create", Operation::kCreate},
-                                                           {"update", Operation::kUpdate},
-                                                           {"delete", Operation::kDelete}};
-      for (const auto& rule : access) {
-        const auto op = rule.first.as<std::string>();
-        auto it = kOps.find(op);
-        if (it == kOps.end()) p.fail(rule.first, fmt::format("unknown operation '{}' in access", op));
-        r.access[it->second] = parse_rule(p, rule.second, roles);
-      }
-    }
-    out.resources.push_back(std::move(r));
+    const auto name = kv.first.as<std::string>();
+    if (!names.insert(name).second) Place{top.origin, name, {}}.fail(kv.first, "is declared twice");
+  }
+  for (const auto& kv : root["resources"]) {
+    const Place p{top.origin, kv.first.as<std::string>(), {}};
+    out.resources.push_back(placed(p, kv.first, [&] { return parse_resource(p, kv.first, kv.second, names, roles); }));
   }
   return out;
+}
+
+}  // namespace
+
+Declarations parse_resources(const std::string& text, const std::string& origin) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ResourcesFileError(fmt::format("{}:{}: not valid YAML: {}", origin, e.mark.line + 1, e.msg));
+  }
+  const Place top{origin, {}, {}};
+  return placed(top, root, [&] { return parse(root, top); });
 }
 
 Declarations load_resources_file(const std::string& path) {

@@ -13,6 +13,8 @@ check() {  # check NAME CONDITION...
   if "$@"; then pass=$((pass + 1)); else echo "FAIL: $name"; failures=$((failures + 1)); fi
 }
 contains() { grep -q -- "$2" <<<"$1"; }
+has_text() { grep -qF -- "$2" <<<"$1"; }   # a fixed string, no pattern
+lacks_text() { ! grep -qF -- "$2" <<<"$1"; }
 
 # version and help
 out=$("$keel" version); rc=$?
@@ -70,6 +72,65 @@ check "admin create leaves an existing account alone" contains "$out" "exists al
 err=$(cd "$work" && "$keel" admin create --email not-an-email --password 'root password' 2>&1); rc=$?
 check "admin create with a bad email exits 2" test $rc -eq 2
 check "admin create names the bad email" contains "$err" "ADMIN_EMAIL"
+
+# a mistake in the resources file stops the start (exit 1), naming the file, line, resource and field
+cat > "$work/bad-resources.yaml" <<'EOF'
+resources:
+  notes:
+    fields:
+      title: { type: string }
+      size:  { type: integer, max: 5, default: 9 }
+      body:  { type: text }
+EOF
+out=$(cd "$work" && RESOURCES_FILE="$work/bad-resources.yaml" DATABASE_URL="sqlite://$work/bad-resources.db" PORT=0 \
+      timeout 20 "$keel" 2>&1); rc=$?
+check "a bad resources file exits 1" test $rc -eq 1
+check "a bad resources file is named with line, resource and field" has_text "$out" \
+  "keel could not start: $work/bad-resources.yaml:5: resource 'notes', field 'size': the default is outside min/max"
+check "a bad resources file serves nothing" lacks_text "$out" "listening on"
+out=$(cd "$work" && RESOURCES_FILE="$work/bad-resources.yaml" DATABASE_URL="sqlite://$work/bad-resources.db" \
+      timeout 20 "$keel" migrate 2>&1); rc=$?
+check "migrate with a bad resources file exits 1" test $rc -eq 1
+check "migrate names the place of the mistake" has_text "$out" "$work/bad-resources.yaml:5: resource 'notes', field 'size'"
+out=$(cd "$work" && RESOURCES_FILE="$work/no-such.yaml" DATABASE_URL="sqlite://$work/bad-resources.db" PORT=0 \
+      timeout 20 "$keel" 2>&1); rc=$?
+check "a missing resources file exits 1" test $rc -eq 1
+check "a missing resources file is named" has_text "$out" "$work/no-such.yaml: cannot be read"
+
+# a change that would lose data: refused at start and by a plain migrate, changing nothing;
+# applied by migrate --allow-destructive
+cat > "$work/v1.yaml" <<'EOF'
+resources:
+  notes:
+    fields:
+      title: { type: string }
+      size:  { type: integer }
+EOF
+cat > "$work/v2.yaml" <<'EOF'
+resources:
+  notes:
+    fields:
+      title: { type: string }
+EOF
+schema_db="sqlite://$work/schema.db"
+out=$(cd "$work" && RESOURCES_FILE="$work/v1.yaml" DATABASE_URL="$schema_db" "$keel" migrate 2>&1); rc=$?
+check "migrate creates declared resources" test $rc -eq 0
+check "migrate lists the resources it created" has_text "$out" "- notes: create the resource"
+out=$(cd "$work" && RESOURCES_FILE="$work/v2.yaml" DATABASE_URL="$schema_db" PORT=0 timeout 20 "$keel" 2>&1); rc=$?
+check "a dropped field stops the start (exit 1)" test $rc -eq 1
+check "a dropped field is named at start" has_text "$out" "notes: drop field size and its values"
+check "the refusal names the flag" has_text "$out" "keel migrate --allow-destructive"
+check "a refused start serves nothing" lacks_text "$out" "listening on"
+out=$(cd "$work" && RESOURCES_FILE="$work/v2.yaml" DATABASE_URL="$schema_db" "$keel" migrate 2>&1); rc=$?
+check "migrate without --allow-destructive refuses (exit 1)" test $rc -eq 1
+check "migrate without the flag says so" has_text "$out" "keel migrate failed: the resources file removes or retypes"
+out=$(cd "$work" && RESOURCES_FILE="$work/v1.yaml" DATABASE_URL="$schema_db" "$keel" migrate 2>&1); rc=$?
+check "after a refusal the old file is still up to date" has_text "$out" "up to date"
+out=$(cd "$work" && RESOURCES_FILE="$work/v2.yaml" DATABASE_URL="$schema_db" "$keel" migrate --allow-destructive 2>&1); rc=$?
+check "migrate --allow-destructive exits 0" test $rc -eq 0
+check "migrate --allow-destructive lists what it did" has_text "$out" "- notes: drop field size and its values"
+out=$(cd "$work" && RESOURCES_FILE="$work/v2.yaml" DATABASE_URL="$schema_db" "$keel" migrate 2>&1)
+check "then the new file is up to date" has_text "$out" "up to date"
 
 # serve: answers /healthz within a second of starting, stops cleanly on SIGTERM
 cd "$work"

@@ -114,6 +114,14 @@ std::string unique_column(std::string_view message) {
     case SQLITE_CONSTRAINT_FOREIGNKEY:
       throw Error(ErrorCode::kConflict, "The record is still referenced, or refers to one that does not exist",
                   {{"reference", "foreign key constraint failed"}}, internal);
+    case SQLITE_CONSTRAINT_TRIGGER:
+      // SQLite enforces ON DELETE RESTRICT with its built-in trigger program, so a restricted
+      // delete reports this code (with the foreign key message), not SQLITE_CONSTRAINT_FOREIGNKEY.
+      if (message == "FOREIGN KEY constraint failed") {
+        throw Error(ErrorCode::kConflict, "The record is still referenced, or refers to one that does not exist",
+                    {{"reference", "foreign key constraint failed"}}, internal);
+      }
+      break;
     default:
       break;
   }
