@@ -256,6 +256,28 @@ measure() {
   done
 }
 
+# two_instances NAME URL1 URL2 [extra wrk args]: one wrk per instance side by side, at every
+# connection count; the figure is their sum, quoted as a ratio to one keel's /healthz.
+two_instances() {
+  local name=$1 url1=$2 url2=$3 conns i total rps
+  shift 3
+  for conns in "${CONNS[@]}"; do
+    local two=()
+    for ((i = 1; i <= REPEATS; i++)); do
+      run_wrk "$conns" "$url1" "$@" >"$TMP/two.1" &
+      local w1=$!
+      run_wrk "$conns" "$url2" "$@" >"$TMP/two.2"
+      wait "$w1"
+      total=$(($(cut -d' ' -f1 "$TMP/two.1") + $(cut -d' ' -f1 "$TMP/two.2")))
+      two+=("$total")
+      log "2 instances $name c=$conns run $i/$REPEATS total $total"
+    done
+    rps=$(median "${two[@]}")
+    REPORT+=("$(printf '%-13s c=%-4s 2 keel instances on one PostgreSQL, each c=%s: %8s req/s together   ratio to one keel /healthz %s' \
+      "$name" "$conns" "$conns" "$(thousands "$rps")" "$(ratio "$rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")")")
+  done
+}
+
 # ---------------------------------------------------------------------------------------------
 # Run
 # ---------------------------------------------------------------------------------------------
@@ -279,22 +301,7 @@ if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
   PG_URL_1=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL")
   measure "GET /readyz pg" "$PG_URL_1/readyz"
   PG_URL_2=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL")
-  for conns in "${CONNS[@]}"; do
-    two=()
-    for ((i = 1; i <= REPEATS; i++)); do
-      # One wrk per instance, side by side; the figure is their sum.
-      run_wrk "$conns" "$PG_URL_1/readyz" >"$TMP/two.1" &
-      w1=$!
-      run_wrk "$conns" "$PG_URL_2/readyz" >"$TMP/two.2"
-      wait "$w1"
-      total=$(( $(cut -d' ' -f1 "$TMP/two.1") + $(cut -d' ' -f1 "$TMP/two.2") ))
-      two+=("$total")
-      log "2 instances pg c=$conns run $i/$REPEATS total $total"
-    done
-    rps=$(median "${two[@]}")
-    REPORT+=("$(printf '%-13s c=%-4s 2 keel instances on one PostgreSQL, each c=%s: %8s req/s together   ratio to one keel /healthz %s' \
-      "GET /readyz pg" "$conns" "$conns" "$(thousands "$rps")" "$(ratio "$rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")")")
-  done
+  two_instances "GET /readyz pg" "$PG_URL_1/readyz" "$PG_URL_2/readyz"
 fi
 
 # Auth: login throughput against the bcrypt ceiling (raw crypt_rn verifications per second on
@@ -426,21 +433,8 @@ if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
   resources_bench pg "$KEEL_TEST_POSTGRES_URL" postgres
   # A second instance on the same PostgreSQL (same JWT secret): both serve GET /api/tasks/:id.
   RES_URL_2=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET")
-  for conns in "${CONNS[@]}"; do
-    two=()
-    for ((i = 1; i <= REPEATS; i++)); do
-      run_wrk "$conns" "$RES_URL/api/tasks/$RES_TASK" -H "Authorization: Bearer $RES_TOKEN" >"$TMP/two.1" &
-      w1=$!
-      run_wrk "$conns" "$RES_URL_2/api/tasks/$RES_TASK" -H "Authorization: Bearer $RES_TOKEN" >"$TMP/two.2"
-      wait "$w1"
-      total=$(( $(cut -d' ' -f1 "$TMP/two.1") + $(cut -d' ' -f1 "$TMP/two.2") ))
-      two+=("$total")
-      log "2 instances pg tasks/:id c=$conns run $i/$REPEATS total $total"
-    done
-    rps=$(median "${two[@]}")
-    REPORT+=("$(printf '%-13s c=%-4s 2 keel instances on one PostgreSQL, each c=%s: %8s req/s together   ratio to one keel /healthz %s' \
-      "GET /api/tasks/:id pg" "$conns" "$conns" "$(thousands "$rps")" "$(ratio "$rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")")")
-  done
+  two_instances "GET /api/tasks/:id pg" "$RES_URL/api/tasks/$RES_TASK" "$RES_URL_2/api/tasks/$RES_TASK" \
+    -H "Authorization: Bearer $RES_TOKEN"
 fi
 
 LOADED_RSS=$(rss_mib "$KEEL_PID")
