@@ -10,6 +10,7 @@
 #include <fstream>
 #include <thread>
 
+#include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
 #include "auth/auth_middleware.hpp"
@@ -26,6 +27,7 @@
 #include "http/middleware/errors.hpp"
 #include "http/middleware/security_headers.hpp"
 #include "ops/ops_routes.hpp"
+#include "openapi/openapi_document.hpp"
 #include "storage/migrations/migrator.hpp"
 #include "storage/postgres/postgres_database.hpp"
 #include "storage/sqlite/sqlite_database.hpp"
@@ -140,6 +142,9 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
   auth::add_routes(router_, auth_);
   users::add_routes(router_, users_, model_.roles());
   resources::add_routes(router_, resources_);
+  openapi::add_routes(router_, openapi_);
+  // Last, so the document describes every route above (its own included).
+  openapi_ = boost::json::serialize(openapi::build_document(router_, model_));
 }
 
 App::~App() { stop(); }

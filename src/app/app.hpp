@@ -65,6 +65,8 @@ class App {
   storage::Database& database() noexcept { return *db_; }
   users::UserService& users() noexcept { return users_; }
   const resources::Model& model() const noexcept { return model_; }
+  /// The OpenAPI 3.1 document of every route, as served at /api/openapi.json.
+  const std::string& openapi() const noexcept { return openapi_; }
   Metrics& metrics() noexcept { return metrics_; }
   const Config& config() const noexcept { return config_; }
 
@@ -91,6 +93,7 @@ class App {
   // After what its jobs use: destroying it destroys a job parked mid-query, which must still
   // find the database alive.
   Background background_;
+  std::string openapi_;  // before the router: its route serves this string
   http::Router router_;
   http::Pipeline pipeline_;
   http::HttpMetrics http_metrics_;

@@ -95,6 +95,16 @@ int admin_create(const Config& base, const std::vector<std::string>& args) {
   return 0;
 }
 
+// The document of the routes this configuration serves (resources file included). Builds the
+// App on an in-memory database: printing it touches no database and no data folder.
+int print_openapi(Config config) {
+  config.database_url = "sqlite://:memory:";
+  if (config.jwt_secret.empty()) config.jwt_secret = std::string(48, 'x');  // never signs anything here
+  const App app(std::move(config), nullptr);
+  std::cout << app.openapi() << "\n";
+  return 0;
+}
+
 int migrate(const Config& config, bool allow_destructive) {
   const resources::Declarations decls = load_declarations(config);
   BlockingPool pool(1, 16);
@@ -123,6 +133,7 @@ std::string help_text() {
       "  migrate [--allow-destructive]\n"
       "             apply pending database migrations and resources-file changes and exit;\n"
       "             changes that drop or retype stored data need --allow-destructive\n"
+      "  openapi    print the OpenAPI 3.1 document of the API (RESOURCES_FILE included) and exit\n"
       "  admin create --email E --password P [--name N]\n"
       "             create an admin account (unless the email exists) and exit\n"
       "  version    print the version and exit\n"
@@ -157,7 +168,7 @@ int run_cli(const std::vector<std::string>& args) {
       return 0;
     }
     if (i == 0 && !a.starts_with("-")) {
-      if (a != "serve" && a != "migrate") {
+      if (a != "serve" && a != "migrate" && a != "openapi") {
         std::cerr << "keel: unknown command '" << a << "' (see keel --help)\n";
         return 2;
       }
@@ -178,10 +189,13 @@ int run_cli(const std::vector<std::string>& args) {
     std::cerr << "keel: configuration error: " << e.what() << "\n";
     return 2;
   }
+  // `keel openapi` writes the document to stdout, where the log goes too: only problems, then.
+  if (command == "openapi" && (config.log_level == "info" || config.log_level == "debug")) config.log_level = "warn";
   auto access_logger = setup_logging(config);
 
   try {
     if (command == "admin") return admin_create(config, admin_args);
+    if (command == "openapi") return print_openapi(config);
     return command == "migrate" ? migrate(config, allow_destructive) : serve(config, std::move(access_logger));
   } catch (const ConfigError& e) {
     spdlog::critical("configuration error: {}", e.what());

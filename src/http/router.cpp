@@ -61,7 +61,7 @@ std::string Router::canonical_path(std::string_view path) {
   return std::string(path);
 }
 
-void Router::add(Method method, std::string_view pattern, Handler handler) {
+void Router::add(Method method, std::string_view pattern, Handler handler, RouteDoc doc) {
   if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route pattern must start with /");
   const std::string canonical = canonical_path(pattern);
   Pattern* target = nullptr;
@@ -85,7 +85,7 @@ void Router::add(Method method, std::string_view pattern, Handler handler) {
   for (const auto& r : target->routes) {
     if (r.method == method) throw std::invalid_argument("duplicate route: " + canonical);
   }
-  target->routes.push_back({method, std::move(handler)});
+  target->routes.push_back({method, std::move(handler), std::move(doc)});
 }
 
 const Router::Pattern* Router::find_pattern(std::string_view path, Context& ctx) const {
@@ -162,7 +162,7 @@ Task<Response> Router::dispatch(Request& req, Context& ctx) const {
 std::vector<RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
   for (const auto& p : patterns_) {
-    for (const auto& r : p.routes) out.push_back({r.method, p.text});
+    for (const auto& r : p.routes) out.push_back({r.method, p.text, r.doc});
   }
   return out;
 }

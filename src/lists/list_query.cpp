@@ -21,26 +21,6 @@ namespace {
 // The most values one in/nin filter takes: enough for real use, bounded for the database.
 constexpr std::size_t kMaxInValues = 100;
 
-const std::map<std::string_view, Op>& operators() {
-  static const std::map<std::string_view, Op> kOps = {
-      {"eq", Op::kEq},   {"ne", Op::kNe},   {"gt", Op::kGt},   {"gte", Op::kGte},
-      {"lt", Op::kLt},   {"lte", Op::kLte}, {"in", Op::kIn},   {"nin", Op::kNin},
-      {"contains", Op::kContains},          {"startsWith", Op::kStartsWith}, {"exists", Op::kExists}};
-  return kOps;
-}
-
-bool is_texty(Kind k) { return k == Kind::kText; }
-
-// Why `op` does not apply to the column, or empty when it does.
-std::string op_problem(const Column& c, Op op) {
-  if (op == Op::kExists) return {};
-  if (c.kind == Kind::kJson) return "json fields can only be filtered with exists";
-  if ((op == Op::kContains || op == Op::kStartsWith) && !is_texty(c.kind)) return "contains and startsWith are for text fields";
-  if ((op == Op::kGt || op == Op::kGte || op == Op::kLt || op == Op::kLte) && c.kind == Kind::kBoolean) {
-    return "booleans can't be compared with gt/gte/lt/lte";
-  }
-  return {};
-}
 
 // One filter value typed by its column; std::nullopt with `why` set when it does not fit.
 std::optional<storage::Value> typed(const Column& c, std::string_view text, std::string& why) {
@@ -126,6 +106,26 @@ boost::json::value to_json(const storage::Value& v) {
 }
 
 }  // namespace
+
+const std::vector<std::pair<std::string_view, Op>>& operators() {
+  static const std::vector<std::pair<std::string_view, Op>> kOps = {
+      {"eq", Op::kEq},   {"ne", Op::kNe},   {"gt", Op::kGt},   {"gte", Op::kGte},
+      {"lt", Op::kLt},   {"lte", Op::kLte}, {"in", Op::kIn},   {"nin", Op::kNin},
+      {"contains", Op::kContains},          {"startsWith", Op::kStartsWith}, {"exists", Op::kExists}};
+  return kOps;
+}
+
+std::string operator_problem(const Column& c, Op op) {
+  if (op == Op::kExists) return {};
+  if (c.kind == Kind::kJson) return "json fields can only be filtered with exists";
+  if ((op == Op::kContains || op == Op::kStartsWith) && c.kind != Kind::kText) {
+    return "contains and startsWith are for text fields";
+  }
+  if ((op == Op::kGt || op == Op::kGte || op == Op::kLt || op == Op::kLte) && c.kind == Kind::kBoolean) {
+    return "booleans can't be compared with gt/gte/lt/lte";
+  }
+  return {};
+}
 
 const Column* Catalog::find(std::string_view api_name) const noexcept {
   for (const auto& c : columns) {
@@ -230,8 +230,9 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       }
       const std::string_view op_name = name.substr(open + 1, name.size() - open - 2);
       name = name.substr(0, open);
-      const auto it = operators().find(op_name);
-      if (it == operators().end()) {
+      const auto& ops = operators();
+      const auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.first == op_name; });
+      if (it == ops.end()) {
         details[key] = fmt::format("'{}' is not an operator (eq ne gt gte lt lte in nin contains startsWith exists)", op_name);
         continue;
       }
@@ -242,7 +243,7 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       details[key] = "is not a field or list parameter";
       continue;
     }
-    if (auto problem = op_problem(*column, op); !problem.empty()) {
+    if (auto problem = operator_problem(*column, op); !problem.empty()) {
       details[key] = problem;
       continue;
     }

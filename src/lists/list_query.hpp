@@ -36,6 +36,11 @@ struct Catalog {
 
 enum class Op { kEq, kNe, kGt, kGte, kLt, kLte, kIn, kNin, kContains, kStartsWith, kExists };
 
+/// Every operator with its query-string name ("eq", ..., "startsWith", "exists").
+const std::vector<std::pair<std::string_view, Op>>& operators();
+/// Why `op` does not apply to the column (e.g. contains on a number), or empty when it does.
+std::string operator_problem(const Column& c, Op op);
+
 struct Filter {
   const Column* column;
   Op op;

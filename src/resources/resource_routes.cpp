@@ -1,5 +1,7 @@
 #include "resources/resource_routes.hpp"
 
+#include <algorithm>
+
 #include <boost/json/object.hpp>
 
 #include "auth/auth_middleware.hpp"
@@ -21,6 +23,18 @@ std::optional<std::string> header(const http::Request& req, std::string_view nam
   return std::nullopt;
 }
 
+// The OpenAPI description of one operation on a resource: its bearer need follows the rule.
+http::RouteDoc doc_of(const Resource& r, Operation op, std::string summary) {
+  http::RouteDoc doc;
+  doc.summary = std::move(summary);
+  doc.tag = r.decl.name;
+  const AccessRule& rule = r.decl.access.at(op);
+  const bool open = std::find(rule.begin(), rule.end(), "public") != rule.end();
+  doc.bearer = !open;
+  doc.bearer_optional = open;
+  return doc;
+}
+
 http::Response record_response(int status, Rendered record) {
   http::Response res = http::Response::json_text(status, std::move(record.json));
   res.headers.set("ETag", std::move(record.etag));
@@ -34,13 +48,34 @@ void add_routes(http::Router& router, ResourceService& service) {
     const Resource* r = &resource;
     const std::string collection = "/api/" + r->decl.name;
     const std::string item = collection + "/:id";
+    const std::string& name = r->decl.name;
+
+    http::RouteDoc list_doc = doc_of(*r, Operation::kList, "List " + name + " (filters, sort, paging, fields, expand)");
+    list_doc.response = name + ".list";
+    list_doc.list = &r->catalog;
+    list_doc.expandable = r->refs;
+    http::RouteDoc create_doc = doc_of(*r, Operation::kCreate, "Create a record of " + name);
+    create_doc.request = name + ".create";
+    create_doc.response = name;
+    create_doc.status = 201;
+    create_doc.errors = {409};
+    http::RouteDoc read_doc = doc_of(*r, Operation::kRead, "A record of " + name + " (ETag; If-None-Match answers 304)");
+    read_doc.response = name;
+    read_doc.errors = {304};
+    http::RouteDoc update_doc = doc_of(*r, Operation::kUpdate, "Change fields of a record of " + name + " (partial; If-Match)");
+    update_doc.request = name + ".update";
+    update_doc.response = name;
+    update_doc.errors = {409, 412};
+    http::RouteDoc delete_doc = doc_of(*r, Operation::kDelete, "Delete a record of " + name + " (If-Match; onDelete rules apply)");
+    delete_doc.status = 204;
+    delete_doc.errors = {409, 412};
 
     router.add(http::Method::kGet, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
       std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
       RenderedList page = co_await service.list(*r, std::move(caller), std::move(params));
       co_return http::Response::json_text(200, std::move(page.json));
-    });
+    }, list_doc);
 
     router.add(http::Method::kPost, collection, [&service, r](http::Request&, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
@@ -50,7 +85,7 @@ void add_routes(http::Router& router, ResourceService& service) {
       http::Response res = record_response(201, std::move(record));
       res.headers.set("Location", std::move(location));
       co_return res;
-    });
+    }, create_doc);
 
     router.add(http::Method::kGet, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
@@ -62,7 +97,7 @@ void add_routes(http::Router& router, ResourceService& service) {
         co_return res;
       }
       co_return record_response(200, std::move(record));
-    });
+    }, read_doc);
 
     auto update = [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
@@ -72,8 +107,8 @@ void add_routes(http::Router& router, ResourceService& service) {
       Rendered record = co_await service.update(*r, std::move(caller), std::move(id), std::move(body), std::move(if_match));
       co_return record_response(200, std::move(record));
     };
-    router.add(http::Method::kPut, item, update);
-    router.add(http::Method::kPatch, item, update);
+    router.add(http::Method::kPut, item, update, update_doc);
+    router.add(http::Method::kPatch, item, update, update_doc);
 
     router.add(http::Method::kDelete, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
@@ -81,7 +116,7 @@ void add_routes(http::Router& router, ResourceService& service) {
       std::optional<std::string> if_match = header(req, "If-Match");
       co_await service.remove(*r, std::move(caller), std::move(id), std::move(if_match));
       co_return http::Response::empty(204);
-    });
+    }, delete_doc);
   }
 }
 

@@ -111,7 +111,7 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
     lists::append_meta(body, result.query, result.page);
     body += '}';
     co_return http::Response::json_text(200, std::move(body));
-  });
+  }, {.summary = "List users (admins)", .tag = "users", .bearer = true, .response = "UserList", .list = &users_catalog()});
 
   router.add(http::Method::kPost, "/api/users", [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
@@ -120,13 +120,13 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
     http::Response res = http::Response::json(201, auth::user_json(user));
     res.headers.set("Location", "/api/v1/users/" + user.id);
     co_return res;
-  });
+  }, {.summary = "Create a user with a role (admins)", .tag = "users", .bearer = true, .request = "UserCreate", .response = "User", .status = 201, .errors = {409}});
 
   router.add(http::Method::kGet, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
     const User user = co_await users.get(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::json(200, auth::user_json(user));
-  });
+  }, {.summary = "A user (admins, or the user themself)", .tag = "users", .bearer = true, .response = "User"});
 
   auto update = [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
@@ -134,14 +134,20 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
     const User user = co_await users.update(std::move(caller), std::string(ctx.param("id")), std::move(patch));
     co_return http::Response::json(200, auth::user_json(user));
   };
-  router.add(http::Method::kPut, "/api/users/:id", update);
-  router.add(http::Method::kPatch, "/api/users/:id", update);
+  const http::RouteDoc update_doc{.summary = "Change a user's name, email, password or role (partial)",
+                                  .tag = "users",
+                                  .bearer = true,
+                                  .request = "UserUpdate",
+                                  .response = "User",
+                                  .errors = {409}};
+  router.add(http::Method::kPut, "/api/users/:id", update, update_doc);
+  router.add(http::Method::kPatch, "/api/users/:id", update, update_doc);
 
   router.add(http::Method::kDelete, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
     co_await users.remove(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::empty(204);
-  });
+  }, {.summary = "Delete a user, their sessions and the records they own", .tag = "users", .bearer = true, .status = 204, .errors = {409}});
 }
 
 }  // namespace keel::users

@@ -22,7 +22,7 @@ check "version exits 0" test $rc -eq 0
 check "version prints the version" contains "$out" "keel [0-9]"
 out=$("$keel" --help); rc=$?
 check "--help exits 0" test $rc -eq 0
-for opt in --port PORT --database-url DATABASE_URL --max-body-bytes MAX_BODY_BYTES --jwt-secret --threads migrate serve; do
+for opt in --port PORT --database-url DATABASE_URL --max-body-bytes MAX_BODY_BYTES --jwt-secret --threads migrate serve openapi; do
   check "--help documents $opt" contains "$out" "$opt"
 done
 
@@ -55,6 +55,18 @@ check "unknown command is named" contains "$err" "frobnicate"
 err=$(DATABASE_URL=sqlite:///proc/keel-no/x.db PORT=0 "$keel" 2>&1); rc=$?
 check "unusable database exits 1" test $rc -eq 1
 check "unusable database names the path" contains "$err" "/proc/keel-no/x.db"
+
+# openapi prints the document of the configured resources file, and only that, on stdout
+repo=$(realpath "$(dirname "$0")/../..")
+out=$(cd "$work" && RESOURCES_FILE="$repo/resources.yaml" "$keel" openapi 2>/dev/null); rc=$?
+check "openapi exits 0" test $rc -eq 0
+check "openapi prints an OpenAPI 3.1 document" contains "$out" '^{"openapi":"3.1.0"'
+check "openapi is one line of JSON" test "$(wc -l <<<"$out")" -eq 1
+check "openapi lists the tasks of the resources file" has_text "$out" '"/api/v1/tasks/{id}"'
+check "openapi touches no database" test ! -e "$work/data"
+out=$(cd "$work" && RESOURCES_FILE="$repo/tests/integration/resources/every_type.yaml" "$keel" openapi 2>/dev/null)
+check "openapi follows RESOURCES_FILE" has_text "$out" '"/api/v1/items"'
+check "openapi follows RESOURCES_FILE (no tasks there)" lacks_text "$out" '"/api/v1/tasks"'
 
 # migrate applies once
 out=$(DATABASE_URL="sqlite://$work/m.db" "$keel" migrate 2>&1); rc=$?

@@ -1,0 +1,496 @@
+#include "openapi/openapi_document.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <fmt/format.h>
+
+#include "lists/list_query.hpp"
+
+namespace keel::openapi {
+namespace {
+
+namespace json = boost::json;
+using resources::FieldDecl;
+using resources::FieldType;
+
+// The schemas of keel's own bodies (API.md §2-4, §7). Resource schemas are generated below.
+constexpr std::string_view kCoreSchemas = R"json({
+  "Error": {
+    "type": "object", "required": ["error"], "additionalProperties": false,
+    "properties": {"error": {
+      "type": "object", "required": ["code", "message", "requestId"], "additionalProperties": false,
+      "properties": {
+        "code": {"type": "string", "enum": ["BAD_REQUEST", "INVALID_JSON", "VALIDATION_ERROR", "UNAUTHORIZED",
+          "TOKEN_EXPIRED", "INVALID_CREDENTIALS", "FORBIDDEN", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT",
+          "PRECONDITION_FAILED", "PAYLOAD_TOO_LARGE", "HEADERS_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "RATE_LIMITED",
+          "INTERNAL_ERROR", "SERVICE_UNAVAILABLE"]},
+        "message": {"type": "string"},
+        "details": {"type": "object", "additionalProperties": {"type": "string"},
+                    "description": "field (or query parameter) name -> what is wrong with it"},
+        "requestId": {"type": "string"}}}},
+    "example": {"error": {"code": "VALIDATION_ERROR", "message": "The request is not valid",
+                          "details": {"email": "must be a valid email address"}, "requestId": "01936d3c-0c4e-7a61-9f3e-2b1d5c8e4f70"}}
+  },
+  "User": {
+    "type": "object", "required": ["id", "email", "name", "role", "createdAt", "updatedAt"], "additionalProperties": false,
+    "properties": {
+      "id": {"type": "string", "format": "uuid"}, "email": {"type": "string", "format": "email"},
+      "name": {"type": "string"}, "role": {"type": "string"},
+      "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}
+  },
+  "TokenResponse": {
+    "type": "object", "required": ["user", "accessToken", "refreshToken", "tokenType", "expiresIn"],
+    "additionalProperties": false,
+    "properties": {
+      "user": {"$ref": "#/components/schemas/User"}, "accessToken": {"type": "string", "description": "JWT (HS256)"},
+      "refreshToken": {"type": "string", "description": "opaque, single use"}, "tokenType": {"const": "Bearer"},
+      "expiresIn": {"type": "integer", "description": "seconds"}}
+  },
+  "RegisterRequest": {
+    "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
+    "properties": {
+      "email": {"type": "string", "format": "email", "maxLength": 254},
+      "password": {"type": "string", "minLength": 8, "description": "8 to 72 bytes of UTF-8"},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100}},
+    "example": {"email": "ada@example.com", "password": "correct horse", "name": "Ada"}
+  },
+  "LoginRequest": {
+    "type": "object", "required": ["email", "password"], "additionalProperties": false,
+    "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+    "example": {"email": "ada@example.com", "password": "correct horse"}
+  },
+  "RefreshRequest": {
+    "type": "object", "required": ["refreshToken"], "additionalProperties": false,
+    "properties": {"refreshToken": {"type": "string"}}
+  },
+  "LogoutRequest": {
+    "type": "object", "additionalProperties": false, "properties": {"refreshToken": {"type": "string"}}
+  },
+  "UserCreate": {
+    "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
+    "properties": {
+      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "minLength": 8},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"}},
+    "example": {"email": "grace@example.com", "password": "another horse", "name": "Grace", "role": "admin"}
+  },
+  "UserUpdate": {
+    "type": "object", "additionalProperties": false,
+    "properties": {
+      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "minLength": 8},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"},
+      "currentPassword": {"type": "string", "description": "required to change your own password"}}
+  },
+  "ListMeta": {
+    "type": "object", "required": ["limit", "nextCursor"], "additionalProperties": false,
+    "properties": {
+      "limit": {"type": "integer"}, "page": {"type": "integer"}, "total": {"type": "integer"},
+      "totalPages": {"type": "integer"}, "nextCursor": {"type": ["string", "null"]}},
+    "description": "page, total and totalPages with offset paging; limit and nextCursor only with cursor"
+  },
+  "UserList": {
+    "type": "object", "required": ["data", "meta"], "additionalProperties": false,
+    "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+                   "meta": {"$ref": "#/components/schemas/ListMeta"}}
+  },
+  "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
+  "Ready": {
+    "type": "object", "required": ["status", "checks"],
+    "properties": {"status": {"const": "ok"}, "checks": {"type": "object", "additionalProperties": {"type": "string"}}}
+  },
+  "Metrics": {"type": "string", "description": "Prometheus text exposition format"},
+  "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths"]}
+})json";
+
+const char* reason(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No content";
+    case 304: return "Not modified: the If-None-Match tag is current";
+    case 400: return "The body or a query parameter is not valid (details name each)";
+    case 401: return "Missing, malformed, expired or revoked token, or wrong credentials";
+    case 403: return "The caller's role or the access rules do not allow this";
+    case 404: return "No such route or record (also for records the caller may not read)";
+    case 409: return "Conflict: a unique field is taken, or the record is still referenced";
+    case 412: return "If-Match does not match the record's current ETag";
+    case 413: return "The body is over MAX_BODY_BYTES";
+    case 415: return "The body is not JSON";
+    case 429: return "Rate limited (Retry-After says when to come back)";
+    default: return "";
+  }
+}
+
+json::object schema_ref(std::string_view schema) { return {{"$ref", "#/components/schemas/" + std::string(schema)}}; }
+
+json::object json_content(json::object schema) {
+  return {{"application/json", json::object{{"schema", std::move(schema)}}}};
+}
+
+// "/api/v1/tasks/:id" -> "/api/v1/tasks/{id}"
+std::string openapi_path(const std::string& pattern) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    if (pattern[i] == ':' && (i == 0 || pattern[i - 1] == '/')) {
+      const auto end = pattern.find('/', i);
+      // Appended piece by piece: g++ 12 warns falsely (-Wrestrict) on "{" + std::string + "}".
+      out.push_back('{');
+      out.append(pattern, i + 1, end == std::string::npos ? std::string::npos : end - i - 1);
+      out.push_back('}');
+      i = end == std::string::npos ? pattern.size() : end;
+    } else {
+      out.push_back(pattern[i++]);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> path_params(const std::string& pattern) {
+  std::vector<std::string> out;
+  for (std::size_t i = pattern.find("/:"); i != std::string::npos; i = pattern.find("/:", i + 1)) {
+    const auto end = pattern.find('/', i + 1);
+    out.push_back(pattern.substr(i + 2, end == std::string::npos ? std::string::npos : end - i - 2));
+  }
+  return out;
+}
+
+// ---- resource schemas ------------------------------------------------------------------
+
+void add_null(json::object& schema) {
+  if (auto* type = schema.if_contains("type"); type && type->is_string()) {
+    *type = json::array{*type, "null"};
+  } else if (auto* t = schema.if_contains("type"); t && t->is_array()) {
+    t->as_array().emplace_back("null");
+  }
+  if (auto* values = schema.if_contains("enum")) values->as_array().emplace_back(nullptr);
+}
+
+json::object field_schema(const FieldDecl& f) {
+  json::object s;
+  switch (f.type) {
+    case FieldType::kString:
+    case FieldType::kText: s["type"] = "string"; break;
+    case FieldType::kEmail: s = {{"type", "string"}, {"format", "email"}}; break;
+    case FieldType::kUrl: s = {{"type", "string"}, {"format", "uri"}}; break;
+    case FieldType::kInteger: s = {{"type", "integer"}, {"format", "int64"}}; break;
+    case FieldType::kNumber: s = {{"type", "number"}, {"format", "double"}}; break;
+    case FieldType::kBoolean: s["type"] = "boolean"; break;
+    case FieldType::kDatetime: s = {{"type", "string"}, {"format", "date-time"}}; break;
+    case FieldType::kRef:
+      s = {{"type", "string"}, {"format", "uuid"}, {"description", "the id of a " + f.ref_resource + " record"}};
+      break;
+    case FieldType::kJson: s["type"] = json::array{"object", "array"}; break;
+    case FieldType::kEnum: {
+      json::array values;
+      for (const auto& v : f.values) values.emplace_back(v);
+      s = {{"type", "string"}, {"enum", std::move(values)}};
+      break;
+    }
+  }
+  // Bounds are kept as doubles; whole ones are written as integers (1, not 1E0).
+  auto bound = [](double v) -> json::value {
+    if (v == static_cast<double>(static_cast<std::int64_t>(v))) return static_cast<std::int64_t>(v);
+    return v;
+  };
+  if (f.min) s["minimum"] = bound(*f.min);
+  if (f.max) s["maximum"] = bound(*f.max);
+  if (f.min_length) s["minLength"] = *f.min_length;
+  if (f.max_length) s["maxLength"] = *f.max_length;
+  if (f.pattern) s["pattern"] = *f.pattern;
+  if (f.default_value) s["default"] = *f.default_value;
+  if (f.unique) s["description"] = "unique";
+  return s;
+}
+
+// What a client could send: the default, the first enum value, a value within the bounds.
+json::value example_of(const FieldDecl& f) {
+  if (f.default_value) return *f.default_value;
+  switch (f.type) {
+    case FieldType::kInteger: return static_cast<std::int64_t>(f.min.value_or(1));
+    case FieldType::kNumber: return f.min.value_or(1.5);
+    case FieldType::kBoolean: return true;
+    case FieldType::kDatetime: return "2026-11-24T09:00:00.000Z";
+    case FieldType::kEnum: return json::value(f.values.front());
+    case FieldType::kEmail: return "ada@example.com";
+    case FieldType::kUrl: return "https://example.com/";
+    case FieldType::kJson: return json::object{{"key", "value"}};
+    case FieldType::kRef: return "01936d3c-0c4e-7a61-9f3e-2b1d5c8e4f70";
+    default: return f.pattern ? json::value(nullptr) : json::value("Write the launch plan");
+  }
+}
+
+void add_resource_schemas(const resources::Resource& r, json::object& schemas) {
+  const std::string& name = r.decl.name;
+  json::object record_props{{"id", json::object{{"type", "string"}, {"format", "uuid"}}}};
+  json::array record_required{"id"};
+  json::object input_props;
+  json::array create_required;
+  json::object example;
+  for (const FieldDecl& f : r.decl.fields) {
+    json::object input = field_schema(f);
+    if (!f.required) add_null(input);
+    input_props[f.name] = input;
+    if (f.required && !f.default_value) create_required.emplace_back(f.name);
+    if (const json::value e = example_of(f); !e.is_null() && (f.required || f.default_value || example.size() < 4)) {
+      example[f.name] = e;
+    }
+    json::object stored = field_schema(f);
+    stored.erase("default");
+    if (!f.required) add_null(stored);
+    if (f.type == FieldType::kRef) {
+      // With expand, the referenced record replaces the id.
+      json::array any{stored, schema_ref(f.ref_resource)};
+      stored = {{"anyOf", std::move(any)}};
+    }
+    record_props[f.name] = std::move(stored);
+    record_required.emplace_back(f.name);
+  }
+  record_props["ownerId"] = json::object{{"type", json::array{"string", "null"}}, {"format", "uuid"}};
+  record_props["createdAt"] = json::object{{"type", "string"}, {"format", "date-time"}};
+  record_props["updatedAt"] = json::object{{"type", "string"}, {"format", "date-time"}};
+  for (const char* k : {"ownerId", "createdAt", "updatedAt"}) record_required.emplace_back(k);
+
+  schemas[name] = json::object{{"type", "object"},
+                               {"description", "A record of " + name + " (every key present; `fields` may leave some out)"},
+                               {"required", std::move(record_required)},
+                               {"additionalProperties", false},
+                               {"properties", std::move(record_props)}};
+  json::object create{{"type", "object"}, {"additionalProperties", false}, {"properties", input_props}};
+  if (!create_required.empty()) create["required"] = std::move(create_required);
+  if (std::all_of(r.decl.fields.begin(), r.decl.fields.end(),
+                  [](const FieldDecl& f) { return f.type != FieldType::kRef || !f.required; })) {
+    create["example"] = example;  // a required ref needs a real id: no example that would fail
+  }
+  schemas[name + ".create"] = std::move(create);
+  schemas[name + ".update"] = json::object{
+      {"type", "object"}, {"additionalProperties", false}, {"properties", std::move(input_props)},
+      {"description", "Any subset of the fields; a required field can't be set to null"}};
+  schemas[name + ".list"] = json::object{
+      {"type", "object"},
+      {"required", json::array{"data", "meta"}},
+      {"additionalProperties", false},
+      {"properties", json::object{{"data", json::object{{"type", "array"}, {"items", schema_ref(name)}}},
+                                  {"meta", schema_ref("ListMeta")}}}};
+}
+
+// ---- list parameters -----------------------------------------------------------------------
+
+json::object value_schema(const lists::Column& c) {
+  switch (c.kind) {
+    case lists::Kind::kInteger: return {{"type", "integer"}};
+    case lists::Kind::kNumber: return {{"type", "number"}};
+    case lists::Kind::kBoolean: return {{"type", "boolean"}};
+    case lists::Kind::kDatetime: return {{"type", "string"}, {"format", "date-time"}};
+    case lists::Kind::kUuid: return {{"type", "string"}, {"format", "uuid"}};
+    case lists::Kind::kJson: return {{"type", "string"}};
+    case lists::Kind::kText: {
+      if (c.values.empty()) return {{"type", "string"}};
+      json::array values;
+      for (const auto& v : c.values) values.emplace_back(v);
+      return {{"type", "string"}, {"enum", std::move(values)}};
+    }
+  }
+  return {{"type", "string"}};
+}
+
+json::object query_param(std::string name, json::object schema, std::string description) {
+  return {{"name", std::move(name)}, {"in", "query"}, {"required", false}, {"schema", std::move(schema)},
+          {"description", std::move(description)}};
+}
+
+std::string alternatives(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : "|") + n;
+  return out;
+}
+
+void add_list_params(const http::RouteDoc& doc, json::array& params) {
+  const lists::Catalog& catalog = *doc.list;
+  std::vector<std::string> sortable, all;
+  for (const auto& c : catalog.columns) {
+    all.push_back(c.name);
+    if (c.kind != lists::Kind::kJson) sortable.push_back(c.name);
+    for (const auto& [op_name, op] : lists::operators()) {
+      if (!lists::operator_problem(c, op).empty()) continue;
+      const std::string name = op == lists::Op::kEq ? c.name : c.name + "[" + std::string(op_name) + "]";
+      if (op == lists::Op::kEq && c.kind == lists::Kind::kJson) continue;  // json: exists only
+      json::object schema = value_schema(c);
+      std::string what = fmt::format("{} {}", c.name, op_name);
+      if (op == lists::Op::kIn || op == lists::Op::kNin) {
+        schema = {{"type", "string"}};
+        what = fmt::format("{} {} a comma-separated list (at most 100)", c.name, op == lists::Op::kIn ? "in" : "not in");
+      } else if (op == lists::Op::kExists) {
+        schema = {{"type", "boolean"}};
+        what = fmt::format("{} is (true) or is not (false) null", c.name);
+      } else if (op == lists::Op::kContains || op == lists::Op::kStartsWith) {
+        schema = {{"type", "string"}};
+        what = fmt::format("{} {} the text, ignoring case; % and _ mean themselves", c.name,
+                           op == lists::Op::kContains ? "contains" : "starts with");
+      } else if (op == lists::Op::kEq) {
+        what = fmt::format("{} equals", c.name);
+      }
+      params.push_back(query_param(name, std::move(schema), std::move(what)));
+    }
+  }
+  const std::string s = alternatives(sortable);
+  params.push_back(query_param("sort", {{"type", "string"}, {"pattern", "^-?(" + s + ")(,-?(" + s + "))*$"}},
+                               "comma-separated fields, '-' for descending; ties broken by id"));
+  params.push_back(query_param("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 100}, {"default", 20}},
+                               "records per page"));
+  params.push_back(query_param("page", {{"type", "integer"}, {"minimum", 1}}, "1-based page (offset paging); not with cursor"));
+  params.push_back(query_param("cursor", {{"type", "string"}}, "meta.nextCursor of the previous page (keyset paging)"));
+  const std::string f = alternatives(all);
+  params.push_back(query_param("fields", {{"type", "string"}, {"pattern", "^(" + f + ")(,(" + f + "))*$"}},
+                               "return only these fields (and id)"));
+  if (!doc.expandable.empty()) {
+    const std::string e = alternatives(doc.expandable);
+    params.push_back(query_param("expand", {{"type", "string"}, {"pattern", "^(" + e + ")(,(" + e + "))*$"}},
+                                 "replace these refs' ids with the records (those the caller may read)"));
+  }
+}
+
+// ---- operations --------------------------------------------------------------------------------
+
+std::string operation_id(http::Method method, const std::string& pattern) {
+  std::string out(http::method_name(method));
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  bool upper = true;
+  for (char c : pattern) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out.push_back(upper ? static_cast<char>(std::toupper(static_cast<unsigned char>(c))) : c);
+      upper = false;
+    } else {
+      upper = true;
+    }
+  }
+  return out;
+}
+
+json::object operation(const http::RouteInfo& route) {
+  const http::RouteDoc& doc = route.doc;
+  json::object op{{"operationId", operation_id(route.method, route.pattern)}, {"summary", doc.summary}};
+  if (!doc.tag.empty()) op["tags"] = json::array{doc.tag};
+
+  json::array params;
+  for (const auto& p : path_params(route.pattern)) {
+    json::object schema{{"type", "string"}};
+    if (p == "id") schema["format"] = "uuid";
+    params.push_back(json::object{{"name", p}, {"in", "path"}, {"required", true}, {"schema", std::move(schema)}});
+  }
+  const bool conditional_read = route.method == http::Method::kGet && !path_params(route.pattern).empty() &&
+                                std::find(doc.errors.begin(), doc.errors.end(), 304) != doc.errors.end();
+  if (conditional_read) {
+    params.push_back(json::object{{"name", "If-None-Match"}, {"in", "header"}, {"required", false},
+                                  {"schema", json::object{{"type", "string"}}}});
+  }
+  if (std::find(doc.errors.begin(), doc.errors.end(), 412) != doc.errors.end()) {
+    params.push_back(json::object{{"name", "If-Match"}, {"in", "header"}, {"required", false},
+                                  {"schema", json::object{{"type", "string"}}}});
+  }
+  if (doc.list) add_list_params(doc, params);
+  if (!params.empty()) op["parameters"] = std::move(params);
+
+  if (!doc.request.empty()) {
+    op["requestBody"] = json::object{{"required", doc.request != "LogoutRequest"}, {"content", json_content(schema_ref(doc.request))}};
+  }
+
+  json::object responses;
+  json::object success{{"description", reason(doc.status)}};
+  if (!doc.response.empty()) {
+    success["content"] = doc.response == "Metrics"
+                             ? json::object{{"text/plain", json::object{{"schema", schema_ref(doc.response)}}}}
+                             : json_content(schema_ref(doc.response));
+  }
+  if (route.method == http::Method::kGet && conditional_read) {
+    success["headers"] = json::object{{"ETag", json::object{{"schema", json::object{{"type", "string"}}}}}};
+  }
+  if (doc.status == 201) {
+    success["headers"] = json::object{{"Location", json::object{{"schema", json::object{{"type", "string"}}}}},
+                                      {"ETag", json::object{{"schema", json::object{{"type", "string"}}}}}};
+  }
+  responses[std::to_string(doc.status)] = std::move(success);
+
+  // The error statuses every such route can answer, plus the ones its doc names.
+  std::set<int> errors(doc.errors.begin(), doc.errors.end());
+  if (doc.bearer || doc.bearer_optional) errors.insert(401);
+  if (doc.bearer) errors.insert(403);
+  if (!doc.request.empty()) errors.insert({400, 413, 415});
+  if (doc.list) errors.insert(400);
+  if (!path_params(route.pattern).empty()) errors.insert(404);
+  for (int status : errors) {
+    if (status == 304) {
+      responses["304"] = json::object{{"description", reason(304)}};
+      continue;
+    }
+    responses[std::to_string(status)] = json::object{{"description", reason(status)}, {"content", json_content(schema_ref("Error"))}};
+  }
+  responses["5XX"] = json::object{{"description", "Server error, or a dependency is down (503, Retry-After)"},
+                                  {"content", json_content(schema_ref("Error"))}};
+  op["responses"] = std::move(responses);
+
+  if (doc.bearer) op["security"] = json::array{json::object{{"bearerAuth", json::array{}}}};
+  if (doc.bearer_optional) op["security"] = json::array{json::object{}, json::object{{"bearerAuth", json::array{}}}};
+  return op;
+}
+
+std::string lower_method(http::Method m) {
+  std::string out(http::method_name(m));
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+}  // namespace
+
+json::object build_document(const http::Router& router, const resources::Model& model) {
+  json::object schemas = json::parse(kCoreSchemas).as_object();
+  {
+    json::array roles{"admin", "user"};
+    for (const auto& r : model.roles()) roles.emplace_back(r);
+    schemas["User"].as_object()["properties"].as_object()["role"] = json::object{{"type", "string"}, {"enum", roles}};
+    schemas["UserCreate"].as_object()["properties"].as_object()["role"] = json::object{{"type", "string"}, {"enum", roles}};
+    schemas["UserUpdate"].as_object()["properties"].as_object()["role"] = json::object{{"type", "string"}, {"enum", roles}};
+  }
+  for (const auto& r : model.resources()) add_resource_schemas(r, schemas);
+
+  json::object paths;
+  std::set<std::string> tags;
+  for (const http::RouteInfo& route : router.routes()) {
+    if (route.doc.hidden) continue;
+    json::value& item = paths[openapi_path(route.pattern)];
+    if (!item.is_object()) item.emplace_object();
+    item.as_object()[lower_method(route.method)] = operation(route);
+    if (!route.doc.tag.empty()) tags.insert(route.doc.tag);
+  }
+  json::array tag_list;
+  for (const auto& t : tags) tag_list.push_back(json::object{{"name", t}});
+
+  return {{"openapi", "3.1.0"},
+          {"info", json::object{{"title", "keel API"},
+                                {"version", KEEL_VERSION},
+                                {"description", "Accounts, users and roles, and the resources the resources file "
+                                                "declares, as a JSON REST API. Every route is under /api/v1; "
+                                                "/api is an alias of the newest version."},
+                                {"license", json::object{{"name", "Proprietary"}, {"identifier", "LicenseRef-keel"}}}}},
+          {"servers", json::array{json::object{{"url", "/"}}}},
+          {"tags", std::move(tag_list)},
+          {"paths", std::move(paths)},
+          {"components", json::object{{"schemas", std::move(schemas)},
+                                      {"securitySchemes", json::object{{"bearerAuth", json::object{{"type", "http"},
+                                                                                                   {"scheme", "bearer"},
+                                                                                                   {"bearerFormat", "JWT"}}}}}}}};
+}
+
+void add_routes(http::Router& router, const std::string& document) {
+  router.add(http::Method::kGet, "/api/openapi.json",
+             [&document](http::Request&, http::Context&) -> Task<http::Response> {
+               co_return http::Response::json_text(200, document);
+             },
+             {.summary = "This document (OpenAPI 3.1)", .tag = "operations", .response = "OpenApiDocument"});
+}
+
+}  // namespace keel::openapi
