@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages keel needs, and only those that are missing.
+# Installs the Debian 12 packages keel needs, and only those that are missing; then, except for
+# postgres, the npm packages of web/ (`npm ci`: the /docs page assets, embedded in the binary at
+# build time, and the tools of tests/web/), unless web/node_modules already matches the lock.
 # Idempotent: a second run with everything present does nothing and touches no network.
 # Usage: scripts/deps.sh [build|test|bench|postgres]   (build is the default; test and bench add their
 # tools; postgres is only the PostgreSQL 15 server for tests)
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 
 want=(
   build-essential cmake ninja-build ccache lld pkg-config libcrypt-dev
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libpq-dev libjwt-dev libssl-dev libspdlog-dev libfmt-dev libmimalloc-dev libyaml-cpp-dev libre2-dev
 )
+# Node.js and npm fetch web/'s packages. A Node.js from elsewhere (e.g. NodeSource's, which bundles npm
+# and conflicts with Debian's npm package) is used as it is.
+command -v node >/dev/null || want+=(nodejs)
+command -v npm >/dev/null || want+=(npm)
 case "${1:-build}" in
   build) ;;
   postgres) want=(postgresql-15 postgresql-client-15) ;;  # the throwaway test server (with-postgres.sh)
-  test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2) ;;
-  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2 wrk nginx-light sqlite3) ;;
+  test)  want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2 chromium) ;;  # chromium: tests/web
+  bench) want+=(libgtest-dev libgmock-dev libbenchmark-dev curl iproute2 chromium wrk nginx-light sqlite3) ;;
   *) echo "usage: $0 [build|test|bench|postgres]" >&2; exit 2 ;;
 esac
 
@@ -24,15 +31,29 @@ for pkg in "${want[@]}"; do
     missing+=("$pkg")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
 
-echo "keel: installing missing packages: ${missing[*]}"
-sudo=""
-if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null || { echo "keel: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
-  sudo="sudo"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "keel: installing missing packages: ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "keel: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "keel: packages installed"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-echo "keel: packages installed"
+
+[ "${1:-build}" = postgres ] && exit 0
+# web/: one `npm ci` (dependencies and devDependencies alike), redone only when the lock changes. The
+# stamp is written last, so an interrupted install is redone.
+web="$root/web"
+stamp="$web/node_modules/.keel-lock.sha256"
+lock_sum=$(cd "$web" && sha256sum package.json package-lock.json)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_sum" ]; then
+  echo "keel: installing web/'s npm packages (npm ci)"
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  printf '%s\n' "$lock_sum" >"$stamp"
+  echo "keel: npm packages installed"
+fi

@@ -21,6 +21,7 @@
 #include "users/user_routes.hpp"
 
 #include "core/crypto.hpp"
+#include "docs/docs_routes.hpp"
 #include "core/ids.hpp"
 #include "core/run_sync.hpp"
 #include "http/middleware/cors.hpp"
@@ -142,6 +143,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
   auth::add_routes(router_, auth_);
   users::add_routes(router_, users_, model_.roles());
   resources::add_routes(router_, resources_);
+  docs::add_routes(router_);
   openapi::add_routes(router_, openapi_);
   // Last, so the document describes every route above (its own included).
   openapi_ = boost::json::serialize(openapi::build_document(router_, model_));

@@ -433,8 +433,13 @@ json::object operation(const http::RouteInfo& route) {
                                   {"content", json_content(schema_ref("Error"))}};
   op["responses"] = std::move(responses);
 
-  if (doc.bearer) op["security"] = json::array{json::object{{"bearerAuth", json::array{}}}};
-  if (doc.bearer_optional) op["security"] = json::array{json::object{}, json::object{{"bearerAuth", json::array{}}}};
+  if (doc.bearer) {
+    op["security"] = json::array{json::object{{"bearerAuth", json::array{}}}};
+  } else if (doc.bearer_optional) {
+    op["security"] = json::array{json::object{}, json::object{{"bearerAuth", json::array{}}}};
+  } else {
+    op["security"] = json::array{};  // said explicitly: no token taken
+  }
   return op;
 }
 

@@ -82,6 +82,7 @@ TEST(OpenApi, EveryRouteTheServerDispatchesOnIsDocumented) {
   const auto routes = server.app().router().routes();
   std::size_t operations = 0;
   for (const auto& route : routes) {
+    if (route.doc.hidden) continue;  // e.g. the /docs page and its files
     SCOPED_TRACE(route.pattern);
     const std::string path = openapi_path(route.pattern);
     ASSERT_TRUE(doc.at("paths").as_object().contains(path)) << path;
@@ -97,7 +98,7 @@ TEST(OpenApi, EveryRouteTheServerDispatchesOnIsDocumented) {
   // Spot checks of what each kind of route says.
   const auto& login = doc.at("paths").at("/api/v1/auth/login").at("post").as_object();
   EXPECT_TRUE(login.at("responses").as_object().contains("401"));
-  EXPECT_FALSE(login.contains("security"));
+  EXPECT_EQ(login.at("security"), json::array{});
   const auto& me = doc.at("paths").at("/api/v1/auth/me").at("get").as_object();
   EXPECT_EQ(me.at("security"), json::parse(R"([{"bearerAuth":[]}])"));
   const auto& create_task = doc.at("paths").at("/api/v1/tasks").at("post").as_object();
