@@ -173,7 +173,7 @@ const std::vector<OptionSpec>& specs() {
          if (v.size() < 8 || v.size() > 72) throw ConfigError("ADMIN_PASSWORD", "must be 8 to 72 bytes");
          c.admin_password = v;
        }},
-      {{"BLOCKING_THREADS", "number of cores, at least 2", "threads for blocking work (SQLite, bcrypt)"},
+      {{"BLOCKING_THREADS", "half the number of cores, at least 1", "threads for blocking work (SQLite reads)"},
        [](Config& c, const std::string& v) {
          c.blocking_threads = static_cast<std::size_t>(parse_int("BLOCKING_THREADS", v, 1, 256));
        }},
@@ -258,7 +258,9 @@ Config load_config(const std::map<std::string, std::string>& environment, const 
   c.host = production ? "0.0.0.0" : "127.0.0.1";
   c.log_format = production ? LogFormat::kJson : LogFormat::kText;
   c.threads = cores();
-  c.blocking_threads = std::max<std::size_t>(2, cores());
+  // Half the cores: on a small machine the I/O loops, the SQLite writer and the readers share
+  // the CPU, and more reader threads than that mostly wake each other (docs/decisions.md).
+  c.blocking_threads = std::max<std::size_t>(1, cores() / 2);
 
   for (const auto& s : specs()) {
     if (!s.set) continue;
