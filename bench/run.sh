@@ -72,11 +72,13 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() { # a TCP port nobody listens on (random, checked against ss)
+free_port() { # a TCP port no socket uses (random, checked against ss)
   local port
   for _ in $(seq 100); do
-    port=$((20000 + RANDOM % 40000))
-    if ! ss -Hltn "sport = :$port" | grep -q .; then
+    # Below the kernel's ephemeral range (32768 up), so no outgoing connection takes it between
+    # this check and the bind; and no socket of any state holds it now.
+    port=$((20000 + RANDOM % 12000))
+    if ! ss -Htan "sport = :$port" | grep -q .; then
       echo "$port"
       return 0
     fi
@@ -141,7 +143,8 @@ start_keel() {
 }
 
 # start_extra_keel DATABASE_URL [VAR=value ...]: another keel instance (THREADS=1, production
-# defaults, plus the given settings); prints its URL. Its pid joins EXTRA_PIDS for the cleanup.
+# defaults, plus the given settings); sets EXTRA_URL to its URL. Its pid joins EXTRA_PIDS for the
+# cleanup, so it must not run in a subshell (no $(...)): the pid would be lost and keel left running.
 start_extra_keel() {
   local port pid url=$1
   shift
@@ -152,7 +155,7 @@ start_extra_keel() {
   pid=$!
   EXTRA_PIDS+=("$pid")
   wait_http keel "$pid" "http://127.0.0.1:$port/healthz"
-  echo "http://127.0.0.1:$port"
+  EXTRA_URL="http://127.0.0.1:$port"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -298,9 +301,11 @@ measure "GET /readyz" /readyz
 # PostgreSQL (when run under scripts/with-postgres.sh, as `make bench` does): the same
 # statement on PostgreSQL, then two keel instances on one PostgreSQL at once.
 if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
-  PG_URL_1=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL")
+  start_extra_keel "$KEEL_TEST_POSTGRES_URL"
+  PG_URL_1=$EXTRA_URL
   measure "GET /readyz pg" "$PG_URL_1/readyz"
-  PG_URL_2=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL")
+  start_extra_keel "$KEEL_TEST_POSTGRES_URL"
+  PG_URL_2=$EXTRA_URL
   two_instances "GET /readyz pg" "$PG_URL_1/readyz" "$PG_URL_2/readyz"
 fi
 
@@ -308,7 +313,8 @@ fi
 # one core x cores, measured here), and GET /api/auth/me latency idle and during a login storm.
 # A keel of its own, with the auth rate limit off and the production bcrypt cost (12).
 if [ -x "$BUILD_DIR/bench/keel_bcrypt_ceiling" ]; then
-  AUTH_URL=$(start_extra_keel "sqlite://$TMP/auth.db" RATE_LIMIT_AUTH=0)
+  start_extra_keel "sqlite://$TMP/auth.db" RATE_LIMIT_AUTH=0
+  AUTH_URL=$EXTRA_URL
   token=$(curl -sf -X POST "$AUTH_URL/api/auth/register" -H 'Content-Type: application/json' \
     -d '{"email":"bench@example.com","password":"bench password","name":"Bench"}' |
     sed -E 's/.*"accessToken":"([^"]+)".*/\1/')
@@ -398,8 +404,9 @@ json_field() { sed -E "s/.*\"$1\":\"([^\"]+)\".*/\1/"; }
 # resources_bench LABEL DATABASE_URL DIALECT: one keel with resources.yaml, seeded, measured.
 resources_bench() {
   local label=$1 db_url=$2 dialect=$3 url reg token user project task admin_token
-  url=$(start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" RATE_LIMIT_AUTH=0 BCRYPT_COST=10 \
-    JWT_SECRET="$BENCH_SECRET" ADMIN_EMAIL="admin-$dialect@example.com" ADMIN_PASSWORD="admin password")
+  start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" RATE_LIMIT_AUTH=0 BCRYPT_COST=10 \
+    JWT_SECRET="$BENCH_SECRET" ADMIN_EMAIL="admin-$dialect@example.com" ADMIN_PASSWORD="admin password"
+  url=$EXTRA_URL
   RES_URL=$url
   reg=$(curl -sf -X POST "$url/api/auth/register" -H 'Content-Type: application/json' \
     -d "{\"email\":\"tasks-$dialect@example.com\",\"password\":\"bench password\",\"name\":\"Bench\"}")
@@ -432,7 +439,8 @@ resources_bench sqlite "sqlite://$TMP/resources.db" sqlite
 if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
   resources_bench pg "$KEEL_TEST_POSTGRES_URL" postgres
   # A second instance on the same PostgreSQL (same JWT secret): both serve GET /api/tasks/:id.
-  RES_URL_2=$(start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET")
+  start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET"
+  RES_URL_2=$EXTRA_URL
   two_instances "GET /api/tasks/:id pg" "$RES_URL/api/tasks/$RES_TASK" "$RES_URL_2/api/tasks/$RES_TASK" \
     -H "Authorization: Bearer $RES_TOKEN"
 fi
