@@ -45,10 +45,6 @@ std::string token_hash(const std::string& secret) {
   return to_hex(digest, sizeof digest);
 }
 
-bool same(const std::string& a, const std::string& b) {
-  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 Error invalid_refresh() { return Error::unauthorized("The refresh token is not valid"); }
 
 constexpr auto kLoginFailureWindow = std::chrono::minutes(15);
@@ -143,7 +139,7 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
 
   const std::string presented = token_hash(secret);
   const std::string successor = next_secret(options_.refresh_key, secret);
-  if (same(presented, session->refresh_hash)) {
+  if (constant_time_equal(presented, session->refresh_hash)) {
     // The current token: rotate. If a concurrent refresh won, this one is a replaced token now.
     if (co_await sessions_.rotate(session_id, presented, token_hash(successor), now)) {
       co_return co_await answer(session->user_id, session_id, successor);
@@ -151,9 +147,9 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
     session = co_await sessions_.find(session_id);
     if (!session || session->revoked_at_ms) throw invalid_refresh();
   }
-  if (same(presented, session->previous_hash)) {
+  if (constant_time_equal(presented, session->previous_hash)) {
     const auto grace_ms = std::chrono::duration_cast<std::chrono::milliseconds>(options_.reuse_interval).count();
-    if (grace_ms > 0 && now - session->rotated_at_ms <= grace_ms && same(token_hash(successor), session->refresh_hash)) {
+    if (grace_ms > 0 && now - session->rotated_at_ms <= grace_ms && constant_time_equal(token_hash(successor), session->refresh_hash)) {
       co_return co_await answer(session->user_id, session_id, successor);  // two tabs at once
     }
     co_await revoke(session_id);  // reuse after the grace: treated as theft
@@ -163,7 +159,7 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
   std::string step = successor;
   for (int i = 0; i < kChainSearch; ++i) {
     const std::string h = token_hash(step);
-    if (same(h, session->previous_hash) || same(h, session->refresh_hash)) {
+    if (constant_time_equal(h, session->previous_hash) || constant_time_equal(h, session->refresh_hash)) {
       co_await revoke(session_id);
       break;
     }

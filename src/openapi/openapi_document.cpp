@@ -356,9 +356,14 @@ void add_list_params(const http::RouteDoc& doc, json::array& params) {
 
 // ---- operations --------------------------------------------------------------------------------
 
-std::string operation_id(http::Method method, const std::string& pattern) {
-  std::string out(http::method_name(method));
+std::string lower_method(http::Method m) {
+  std::string out(http::method_name(m));
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+  return out;
+}
+
+std::string operation_id(http::Method method, const std::string& pattern) {
+  std::string out = lower_method(method);
   bool upper = true;
   for (char c : pattern) {
     if (std::isalnum(static_cast<unsigned char>(c))) {
@@ -376,13 +381,14 @@ json::object operation(const http::RouteInfo& route) {
   json::object op{{"operationId", operation_id(route.method, route.pattern)}, {"summary", doc.summary}};
   if (!doc.tag.empty()) op["tags"] = json::array{doc.tag};
 
+  const std::vector<std::string> in_path = path_params(route.pattern);
   json::array params;
-  for (const auto& p : path_params(route.pattern)) {
+  for (const auto& p : in_path) {
     json::object schema{{"type", "string"}};
     if (p == "id") schema["format"] = "uuid";
     params.push_back(json::object{{"name", p}, {"in", "path"}, {"required", true}, {"schema", std::move(schema)}});
   }
-  const bool conditional_read = route.method == http::Method::kGet && !path_params(route.pattern).empty() &&
+  const bool conditional_read = route.method == http::Method::kGet && !in_path.empty() &&
                                 std::find(doc.errors.begin(), doc.errors.end(), 304) != doc.errors.end();
   if (conditional_read) {
     params.push_back(json::object{{"name", "If-None-Match"}, {"in", "header"}, {"required", false},
@@ -421,7 +427,7 @@ json::object operation(const http::RouteInfo& route) {
   if (doc.bearer) errors.insert(403);
   if (!doc.request.empty()) errors.insert({400, 413, 415});
   if (doc.list) errors.insert(400);
-  if (!path_params(route.pattern).empty()) errors.insert(404);
+  if (!in_path.empty()) errors.insert(404);
   for (int status : errors) {
     if (status == 304) {
       responses["304"] = json::object{{"description", reason(304)}};
@@ -441,12 +447,6 @@ json::object operation(const http::RouteInfo& route) {
     op["security"] = json::array{};  // said explicitly: no token taken
   }
   return op;
-}
-
-std::string lower_method(http::Method m) {
-  std::string out(http::method_name(m));
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 }  // namespace

@@ -5,39 +5,27 @@
 #include "core/ids.hpp"
 
 namespace keel::resources {
-namespace {
-
-bool postgres(const storage::Database& db) { return db.dialect() == storage::Dialect::kPostgres; }
-
-}  // namespace
-
 Task<std::optional<Row>> ResourceStore::find(const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE id = $1", r.select_list, r.table);
   storage::Params params{std::move(id)};
-  storage::Result result = co_await db_.query(std::move(sql), std::move(params));
+  storage::Result result = co_await db_.query(r.find_sql, std::move(params));
   if (result.rows.empty()) co_return std::nullopt;
   co_return std::move(result.rows[0]);
 }
 
 Task<std::optional<Row>> ResourceStore::find_for_update(storage::Transaction& tx, const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
-  // SQLite's writer transaction already excludes other writers.
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE id = $1{}", r.select_list, r.table,
-                                postgres(db_) ? " FOR UPDATE" : "");
   storage::Params params{std::move(id)};
-  storage::Result result = co_await tx.execute(std::move(sql), std::move(params));
+  storage::Result result = co_await tx.execute(r.lock_sql, std::move(params));
   if (result.rows.empty()) co_return std::nullopt;
   co_return std::move(result.rows[0]);
 }
 
 Task<std::optional<std::string>> ResourceStore::owner_of(storage::Transaction& tx, const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
-  // FOR SHARE keeps the referenced record until the referencing write commits.
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE id = $1{}", postgres(db_) ? "owner_id::text" : "owner_id",
-                                r.table, postgres(db_) ? " FOR SHARE" : "");
+  // On PostgreSQL FOR SHARE keeps the referenced record until the referencing write commits.
   storage::Params params{std::move(id)};
-  const storage::Result result = co_await tx.execute(std::move(sql), std::move(params));
+  const storage::Result result = co_await tx.execute(r.owner_sql, std::move(params));
   if (result.rows.empty()) co_return std::nullopt;
   const auto* owner = std::get_if<std::string>(&result.rows[0][0]);
   co_return owner ? *owner : std::string();
@@ -45,24 +33,15 @@ Task<std::optional<std::string>> ResourceStore::owner_of(storage::Transaction& t
 
 Task<Row> ResourceStore::insert(storage::Transaction& tx, const Resource& r, std::vector<storage::Value> values,
                                 std::optional<std::string> owner) {
-  std::string columns = "id";
-  std::string placeholders = "$1";
   storage::Params params;
   params.reserve(values.size() + 4);
   params.emplace_back(new_uuid_v7());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    columns += ", " + quoted(r.decl.fields[i].name);
-    params.push_back(std::move(values[i]));
-    placeholders += ", $" + std::to_string(params.size());
-  }
+  for (auto& v : values) params.push_back(std::move(v));
   const std::string now = now_timestamp();
   params.push_back(owner ? storage::Value(std::move(*owner)) : storage::Value(nullptr));
   params.emplace_back(now);
   params.emplace_back(now);
-  const std::size_t n = params.size();
-  std::string sql = fmt::format("INSERT INTO {} ({}, owner_id, created_at, updated_at) VALUES ({}, ${}, ${}, ${}) RETURNING {}",
-                                r.table, columns, placeholders, n - 2, n - 1, n, r.select_list);
-  storage::Result result = co_await tx.execute(std::move(sql), std::move(params));
+  storage::Result result = co_await tx.execute(r.insert_sql, std::move(params));
   co_return std::move(result.rows.at(0));
 }
 
@@ -81,9 +60,8 @@ Task<Row> ResourceStore::update(storage::Transaction& tx, const Resource& r, std
 }
 
 Task<void> ResourceStore::remove(storage::Transaction& tx, const Resource& r, std::string id) {
-  std::string sql = fmt::format("DELETE FROM {} WHERE id = $1", r.table);
   storage::Params params{std::move(id)};
-  co_await tx.execute(std::move(sql), std::move(params));
+  co_await tx.execute(r.delete_sql, std::move(params));
 }
 
 Task<std::vector<Row>> ResourceStore::find_many(const Resource& r, std::vector<std::string> ids,
