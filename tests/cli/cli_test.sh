@@ -150,14 +150,18 @@ started=$(date +%s%N)
 PORT=0 "$keel" > "$work/serve.log" 2>&1 &
 pid=$!
 port=""
-for _ in $(seq 1 100); do
+for _ in $(seq 1 1000); do
   port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/serve.log" | grep -o '[0-9]*$' || true)
   [ -n "$port" ] && curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
   sleep 0.01
 done
 ready_ms=$(( ($(date +%s%N) - started) / 1000000 ))
 check "serve answers /healthz (in ${ready_ms} ms)" test -n "$port"
-check "serve is ready within 1 s" test "$ready_ms" -lt 1000
+# The one-second promise is for the real build; under ASan+UBSan, beside the rest of the suite
+# (ctest -j2), starting takes several times longer and says nothing about keel.
+if [ -z "${KEEL_SANITIZED:-}" ]; then
+  check "serve is ready within 1 s" test "$ready_ms" -lt 1000
+fi
 check "default database is ./data/keel.db" test -f "$work/data/keel.db"
 check "development JWT secret kept in the data folder, mode 0600" test "$(stat -c %a "$work/data/jwt-secret" 2>/dev/null)" = 600
 body=$(curl -s "http://127.0.0.1:$port/healthz")
