@@ -50,8 +50,19 @@ bool bcrypt_verify(const std::string& password, const std::string& hash) {
   return computed.size() == hash.size() && CRYPTO_memcmp(computed.data(), hash.data(), hash.size()) == 0;
 }
 
+std::string unmatchable_bcrypt_hash(int cost) {
+  static constexpr char kSalt[16] = {'k', 'e', 'e', 'l', '-', 'd', 'u', 'm', 'm', 'y', '-', 's', 'a', 'l', 't', '!'};
+  char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), kSalt, sizeof kSalt, setting, sizeof setting)) {
+    throw std::runtime_error("crypt_gensalt_rn failed");
+  }
+  std::string hash(setting);
+  hash.append(31, '.');  // the 31 characters of the digest: no password's digest is all dots
+  return hash;
+}
+
 PasswordHasher::PasswordHasher(BlockingPool& cpu, int cost)
-    : cpu_(cpu), cost_(cost), dummy_hash_(bcrypt_hash("keel-dummy-password-never-matches", cost)) {}
+    : cpu_(cpu), cost_(cost), dummy_hash_(unmatchable_bcrypt_hash(cost)) {}
 
 Task<std::string> PasswordHasher::hash(std::string password) {
   const int cost = cost_;
