@@ -194,6 +194,9 @@ void App::start() {
 void App::stop() {
   if (server_) server_->stop();
   background_.stop();
+  // Writes still under way complete now, while the loops awaiting them (server, background)
+  // are stopped but alive; finishing later would post to destroyed loops.
+  if (db_) db_->stop();
   cpu_pool_.stop();
   pool_.stop();
 }

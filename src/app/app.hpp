@@ -55,7 +55,8 @@ class App {
 
   /// Applies pending migrations, then binds and starts serving. Throws on failure.
   void start();
-  /// Graceful stop (see http::Server::stop); then the blocking pool drains.
+  /// Graceful stop (see http::Server::stop), then background jobs, the writes under way and the
+  /// blocking pools finish, in that order.
   void stop();
   /// The port bound by start().
   std::uint16_t port() const noexcept;

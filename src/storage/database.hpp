@@ -52,6 +52,10 @@ class Database {
   virtual Task<void> transaction(std::function<Task<void>(Transaction&)> body) = 0;
   /// Checks the database answers; throws Error::unavailable when it does not.
   virtual Task<void> ping() = 0;
+  /// Lets the writes under way finish, then stops the database's own threads (if it has any).
+  /// Called once the server and background jobs stopped, before the event loops that await
+  /// those writes are destroyed. Writes after it fail with Error::unavailable.
+  virtual void stop() {}
 
   virtual Dialect dialect() const noexcept = 0;
   /// Statements run so far (BEGIN/COMMIT included): lets tests show a route's query count.

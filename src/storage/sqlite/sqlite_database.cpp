@@ -298,8 +298,15 @@ struct SqliteDatabase::Impl {
                             {"op"})) {
     for (const char* op : {"read", "write", "transaction"}) latency.touch({op});
   }
-  ~Impl() {
-    writer_work.reset();  // pending writes finish, then the thread ends
+  ~Impl() { stop(); }
+
+  // Pending writes finish (their completions go to their callers' loops), then the thread
+  // ends. Their callers' loops must outlive this: App stops the database before it destroys
+  // the server and the background jobs.
+  void stop() {
+    std::lock_guard l(stop_mutex);
+    stopping.store(true);
+    writer_work.reset();
     if (writer_thread.joinable()) writer_thread.join();
   }
 
@@ -313,6 +320,8 @@ struct SqliteDatabase::Impl {
   asio::io_context writer_loop{1};
   asio::executor_work_guard<asio::io_context::executor_type> writer_work{writer_loop.get_executor()};
   std::thread writer_thread;
+  std::mutex stop_mutex;
+  std::atomic<bool> stopping{false};  // no new writes: the writer thread is ending
   std::atomic<std::size_t> writes_waiting{0};
 
   std::mutex readers_mutex;
@@ -338,6 +347,10 @@ struct SqliteDatabase::Impl {
   class WriteTicket {
    public:
     explicit WriteTicket(Impl& db) : db_(db) {
+      if (db_.stopping.load()) {
+        throw Error::unavailable("The server is shutting down; try again shortly", "sqlite writer stopped")
+            .with_header("Retry-After", "1");
+      }
       if (db_.writes_waiting.fetch_add(1) >= db_.options.max_queued_writes) {
         db_.writes_waiting.fetch_sub(1);
         throw Error::unavailable("The server is busy; try again shortly", "sqlite write queue full")
@@ -486,6 +499,8 @@ SqliteDatabase::SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metric
 }
 
 SqliteDatabase::~SqliteDatabase() = default;
+
+void SqliteDatabase::stop() { impl_->stop(); }
 
 std::uint64_t SqliteDatabase::statements_executed() const noexcept { return impl_->executed.load(); }
 

@@ -60,6 +60,38 @@ TEST_F(SqliteDatabaseTest, RecordsLatencyAndCountsStatements) {
   EXPECT_NE(metrics.render().find("keel_db_query_duration_seconds_count{op=\"read\"} 2"), std::string::npos);
 }
 
+// Shutdown: a write still running when the server's loops stop must finish, and its completion
+// must not reach a loop that is gone (this crashed keel's tests now and then: the writer thread
+// outlived the loop it answered to).
+TEST_F(SqliteDatabaseTest, StopFinishesTheWriteUnderWayBeforeItsCallersLoopGoes) {
+  exec("CREATE TABLE t (s TEXT)");
+  bool answered = false;
+  {
+    boost::asio::io_context caller;
+    boost::asio::co_spawn(
+        caller,
+        [&]() -> Task<void> {
+          co_await db.transaction([](Transaction& tx) -> Task<void> {
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));  // still running at stop()
+            co_await tx.execute("INSERT INTO t (s) VALUES ('kept')");
+          });
+          answered = true;
+        },
+        [](std::exception_ptr) {});
+    caller.run_for(std::chrono::milliseconds(50));  // the write is on the writer thread now
+    db.stop();  // waits for it; its answer is queued on `caller`, which is not running
+    EXPECT_FALSE(answered);
+  }  // `caller` and the answer queued on it are destroyed here, the database later
+  EXPECT_FALSE(answered);
+  EXPECT_EQ(query("SELECT s FROM t").rows.size(), 1u) << "the write under way was committed";
+  try {
+    exec("INSERT INTO t (s) VALUES ('late')");
+    FAIL() << "a write after stop() was accepted";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnavailable);
+  }
+}
+
 TEST(SqliteUrl, ExtractsThePath) {
   EXPECT_EQ(sqlite_path_from_url("sqlite://./data/keel.db"), "./data/keel.db");
   EXPECT_EQ(sqlite_path_from_url("sqlite:///var/lib/keel.db"), "/var/lib/keel.db");
