@@ -371,7 +371,7 @@ SELECT printf('00000000-0000-7000-9000-%012d', i), 'Project ' || i, 0, printf('0
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
 INSERT INTO tasks (id, title, status, priority, project, owner_id, created_at, updated_at)
 SELECT printf('00000000-0000-7000-a000-%012d', i), 'Task ' || i,
-       CASE i % 3 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' ELSE 'done' END, 1 + i % 5,
+       CASE i % 3 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' ELSE 'done' END, 1 + (i / 100) % 5,
        CASE WHEN i % 100 = 0 THEN '$project' ELSE printf('00000000-0000-7000-9000-%012d', i % 100) END,
        CASE WHEN i % 100 = 0 THEN '$user' ELSE printf('00000000-0000-7000-8000-%012d', i % 100) END,
        strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM n;
@@ -389,7 +389,7 @@ SELECT ('00000000-0000-7000-9000-' || lpad(i::text, 12, '0'))::uuid, 'Project ' 
        ('00000000-0000-7000-8000-' || lpad(i::text, 12, '0'))::uuid, now(), now() FROM generate_series(1, 99) i;
 INSERT INTO tasks (id, title, status, priority, project, owner_id, created_at, updated_at)
 SELECT ('00000000-0000-7000-a000-' || lpad(i::text, 12, '0'))::uuid, 'Task ' || i,
-       CASE i % 3 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' ELSE 'done' END, 1 + i % 5,
+       CASE i % 3 WHEN 0 THEN 'todo' WHEN 1 THEN 'in_progress' ELSE 'done' END, 1 + (i / 100) % 5,
        CASE WHEN i % 100 = 0 THEN '$project'::uuid ELSE ('00000000-0000-7000-9000-' || lpad((i % 100)::text, 12, '0'))::uuid END,
        CASE WHEN i % 100 = 0 THEN '$user'::uuid ELSE ('00000000-0000-7000-8000-' || lpad((i % 100)::text, 12, '0'))::uuid END,
        now(), now() FROM generate_series(1, 100000) i;
@@ -433,6 +433,13 @@ resources_bench() {
     "$url/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token"
   export KEEL_BENCH_TOKEN=$token KEEL_BENCH_PROJECT=$project  # read by post_task.lua
   measure "POST /api/tasks $label" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  # The same data and list with an index that serves it: another keel on the same database with
+  # bench/resources-indexed.yaml ([status, priority] instead of [status]; applied at its start).
+  start_extra_keel "$db_url" RESOURCES_FILE="$(dirname "$0")/resources-indexed.yaml" JWT_SECRET="$BENCH_SECRET"
+  measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (owner, index [status, priority])" \
+    "$EXTRA_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token"
+  measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (admin, index [status, priority])" \
+    "$EXTRA_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token"
 }
 
 resources_bench sqlite "sqlite://$TMP/resources.db" sqlite

@@ -6,17 +6,28 @@
 
 namespace keel::lists {
 
-Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors) {
-  const storage::Dialect dialect = db.dialect();
-  storage::Params params = source.params;
-  ListSql sql(dialect, params);
+Statement page_statement(storage::Dialect dialect, const Source& source, const ListQuery& q) {
+  Statement out{{}, source.params};
+  ListSql sql(dialect, out.params);
   const std::string filters = sql.filters(q);
   const std::string after = sql.after(q);
-  // One row more than the page says whether another page follows.
-  std::string text = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}", source.select, source.from,
-                                 where_all({source.where, filters, after}), sql.order_by(q), q.limit + 1);
-  if (!q.keyset && q.page > 1) text += fmt::format(" OFFSET {}", (q.page - 1) * q.limit);
-  storage::Result result = co_await db.query(std::move(text), std::move(params));
+  out.text = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {}", source.select, source.from,
+                         where_all({source.where, filters, after}), sql.order_by(q), q.limit + 1);
+  if (!q.keyset && q.page > 1) out.text += fmt::format(" OFFSET {}", (q.page - 1) * q.limit);
+  return out;
+}
+
+Statement count_statement(storage::Dialect dialect, const Source& source, const ListQuery& q) {
+  Statement out{{}, source.params};
+  ListSql sql(dialect, out.params);
+  const std::string filters = sql.filters(q);
+  out.text = fmt::format("SELECT count(*) FROM {} WHERE {}", source.from, where_all({source.where, filters}));
+  return out;
+}
+
+Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors) {
+  Statement rows = page_statement(db.dialect(), source, q);
+  storage::Result result = co_await db.query(std::move(rows.text), std::move(rows.params));
 
   Page page;
   const bool more = static_cast<std::int64_t>(result.rows.size()) > q.limit;
@@ -28,12 +39,8 @@ Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, 
     page.next_cursor = cursors.encode(q.scope, position);
   }
   if (!q.keyset) {
-    storage::Params count_params = std::move(source.params);
-    ListSql count_sql(dialect, count_params);
-    const std::string count_filters = count_sql.filters(q);
-    std::string count = fmt::format("SELECT count(*) FROM {} WHERE {}", source.from,
-                                    where_all({source.where, count_filters}));
-    const storage::Result total = co_await db.query(std::move(count), std::move(count_params));
+    Statement count = count_statement(db.dialect(), source, q);
+    const storage::Result total = co_await db.query(std::move(count.text), std::move(count.params));
     page.total = std::get<std::int64_t>(total.rows.at(0).at(0));
   }
   co_return page;

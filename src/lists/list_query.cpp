@@ -289,8 +289,11 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       }
     }
   }
+  // Ties go by id in the direction of the last key, so that one index ending in id serves
+  // the whole order in a single scan (sort=-priority: priority DESC, id DESC).
   if (std::none_of(q.sort.begin(), q.sort.end(), [](const SortKey& k) { return k.column->name == "id"; })) {
-    q.sort.push_back({catalog.find("id"), false});
+    const bool descending = !q.sort.empty() && q.sort.back().descending;
+    q.sort.push_back({catalog.find("id"), descending});
   }
   if (page && cursor) details["cursor"] = "use either page or cursor, not both";
 
@@ -388,7 +391,10 @@ std::string ListSql::order_by(const ListQuery& q) const {
   std::string out;
   for (const SortKey& k : q.sort) {
     out += (out.empty() ? "" : ", ") + comparable(*k.column);
-    if (k.descending) out += pg ? " DESC NULLS LAST" : " DESC";
+    // NULL is the smallest value. PostgreSQL's default puts it last ascending and first
+    // descending, so nullable columns say where; non-null ones keep the plain form, which is
+    // what a backward scan of their (ascending) index gives.
+    if (k.descending) out += pg && k.column->nullable ? " DESC NULLS LAST" : " DESC";
     else if (pg && k.column->nullable) out += " NULLS FIRST";
   }
   return out;

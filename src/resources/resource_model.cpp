@@ -33,15 +33,12 @@ lists::Kind kind_of(FieldType t) {
   }
 }
 
-// PostgreSQL's uuid and jsonb are read back as text; timestamps in the API's format.
+// Timestamps in the API's format. PostgreSQL's uuid and jsonb come back as text as they are:
+// no `::text`, which would make a list's `ORDER BY id` (output names win there) sort by that
+// text, which no index serves.
 std::string select_expr(const std::string& column, lists::Kind kind, storage::Dialect dialect) {
-  if (dialect == storage::Dialect::kSqlite) return column;
-  switch (kind) {
-    case lists::Kind::kUuid:
-    case lists::Kind::kJson: return column + "::text";
-    case lists::Kind::kDatetime: return timestamp_select(column, dialect);
-    default: return column;
-  }
+  if (kind == lists::Kind::kDatetime) return timestamp_select(column, dialect);
+  return column;
 }
 
 Resource build(ResourceDecl decl, storage::Dialect dialect) {

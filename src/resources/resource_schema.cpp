@@ -102,11 +102,14 @@ json::object index_json(const IndexSpec& i) {
 }
 
 // The indexes a resource has: declared ones, one per ref field and ownerId, and unique fields.
+// Every list sort ends with id (the tie-break, in the direction of the last key), so every
+// non-unique index ends with id too: a list filtered by the leading columns and sorted by the
+// rest reads its page straight off the index, in order, and stops after `limit` rows.
 std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
   std::vector<IndexSpec> out;
-  out.push_back({object_name(r.name, "ownerId", "idx"), {"ownerId"}, false});
+  out.push_back({object_name(r.name, "ownerId", "idx"), {"ownerId", "id"}, false});
   for (const auto& f : r.fields) {
-    if (f.type == FieldType::kRef) out.push_back({object_name(r.name, f.name, "idx"), {f.name}, false});
+    if (f.type == FieldType::kRef) out.push_back({object_name(r.name, f.name, "idx"), {f.name, "id"}, false});
     if (f.unique) out.push_back({object_name(r.name, f.name, "key"), {f.name}, true});
   }
   // Lists under an `owner` rule always filter by ownerId first: each declared index gets an
@@ -116,10 +119,12 @@ std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
   for (const auto& cols : r.indexes) {
     std::string joined;
     for (const auto& c : cols) joined += (joined.empty() ? "" : "_") + c;
-    std::vector<IndexSpec> specs{{object_name(r.name, joined, "idx"), cols, false}};
+    std::vector<std::string> columns = cols;
+    if (std::find(columns.begin(), columns.end(), "id") == columns.end()) columns.emplace_back("id");
+    std::vector<IndexSpec> specs{{object_name(r.name, joined, "idx"), columns, false}};
     if (owner_lists && !cols.empty() && cols.front() != "ownerId") {
       std::vector<std::string> owned{"ownerId"};
-      owned.insert(owned.end(), cols.begin(), cols.end());
+      owned.insert(owned.end(), columns.begin(), columns.end());
       specs.push_back({object_name(r.name, "ownerId_" + joined, "idx"), owned, false});
     }
     for (auto& spec : specs) {
@@ -136,7 +141,7 @@ std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
 std::string create_index_sql(const std::string& table, const json::object& index, Dialect d) {
   std::string cols;
   for (const auto& c : index.at("columns").as_array()) {
-    const bool nullable = c.as_string() != "createdAt" && c.as_string() != "updatedAt";
+    const bool nullable = c.as_string() != "id" && c.as_string() != "createdAt" && c.as_string() != "updatedAt";
     cols += (cols.empty() ? "" : ", ") + column_sql(c.as_string());
     if (d == Dialect::kPostgres && nullable && !index.at("unique").as_bool()) cols += " NULLS FIRST";
   }

@@ -6,9 +6,11 @@ namespace keel::users {
 namespace {
 
 // SQLite keeps RFC 3339 text; PostgreSQL has timestamptz and formats it back the same way.
+// The uuid id comes back as text as it is: a `::text` here would also make a list's
+// `ORDER BY id` sort by that text (output names win there), which no index serves.
 constexpr std::string_view kColumnsSqlite = "id, email, name, role, created_at, updated_at, password_hash";
 constexpr std::string_view kColumnsPostgres =
-    "id::text, email, name, role, "
+    "id, email, name, role, "
     "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
     "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), password_hash";
 constexpr std::string_view kInsert =

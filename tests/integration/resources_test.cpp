@@ -1225,9 +1225,14 @@ TEST_F(ResourcesEveryType, AFilterThatDoesNotFitIsRefusedNamingTheParameter) {
 
 TEST_F(ResourcesEveryType, SortsPutNullFirstAscendingAndCompareTextBytewise) {
   const auto ids = seed_items();
-  // Records with equal keys come in id order.
+  // Records with equal keys come in id order, in the direction of the last sort key.
   auto by_id = [&](std::vector<std::string> codes) {
     std::sort(codes.begin(), codes.end(), [&](const auto& a, const auto& b) { return ids.at(a) < ids.at(b); });
+    return codes;
+  };
+  auto by_id_desc = [&](std::vector<std::string> codes) {
+    codes = by_id(std::move(codes));
+    std::reverse(codes.begin(), codes.end());
     return codes;
   };
   auto cat = [](std::vector<std::vector<std::string>> parts) {
@@ -1236,7 +1241,7 @@ TEST_F(ResourcesEveryType, SortsPutNullFirstAscendingAndCompareTextBytewise) {
     return out;
   };
   const bool a_first = g_a < g_b;
-  const std::vector<std::string> by_ga = by_id({"A-1", "C-3"}), by_gb = by_id({"B-2", "E-5"});
+  const std::vector<std::string> by_ga = by_id_desc({"A-1", "C-3"}), by_gb = by_id_desc({"B-2", "E-5"});
   const std::vector<FilterCase> cases = {
       {"sort=name", {"D-4", "A-1", "C-3", "B-2", "E-5"}},
       {"sort=-name", {"E-5", "B-2", "C-3", "A-1", "D-4"}},
@@ -1246,7 +1251,7 @@ TEST_F(ResourcesEveryType, SortsPutNullFirstAscendingAndCompareTextBytewise) {
       {"sort=ratio", {"D-4", "C-3", "A-1", "E-5", "B-2"}},
       {"sort=-ratio", {"B-2", "E-5", "A-1", "C-3", "D-4"}},
       {"sort=flag", cat({{"D-4"}, by_id({"B-2", "E-5"}), by_id({"A-1", "C-3"})})},
-      {"sort=-flag", cat({by_id({"A-1", "C-3"}), by_id({"B-2", "E-5"}), {"D-4"}})},
+      {"sort=-flag", cat({by_id_desc({"A-1", "C-3"}), by_id_desc({"B-2", "E-5"}), {"D-4"}})},
       {"sort=at", {"D-4", "A-1", "E-5", "C-3", "B-2"}},
       {"sort=-at", {"B-2", "C-3", "E-5", "A-1", "D-4"}},
       {"sort=kind", cat({{"D-4"}, by_id({"A-1", "E-5"}), {"B-2", "C-3"}})},
