@@ -51,9 +51,9 @@ bool bcrypt_verify(const std::string& password, const std::string& hash) {
 }
 
 std::string unmatchable_bcrypt_hash(int cost) {
-  static constexpr char kSalt[16] = {'k', 'e', 'e', 'l', '-', 'd', 'u', 'm', 'm', 'y', '-', 's', 'a', 'l', 't', '!'};
+  static constexpr char kSalt[] = "keel-dummy-salt!";  // 16 bytes, as bcrypt's salt
   char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), kSalt, sizeof kSalt, setting, sizeof setting)) {
+  if (!crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), kSalt, sizeof kSalt - 1, setting, sizeof setting)) {
     throw std::runtime_error("crypt_gensalt_rn failed");
   }
   std::string hash(setting);

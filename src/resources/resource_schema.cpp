@@ -119,8 +119,8 @@ std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
   for (const auto& cols : r.indexes) {
     std::string joined;
     for (const auto& c : cols) joined += (joined.empty() ? "" : "_") + c;
-    std::vector<std::string> columns = cols;
-    if (std::find(columns.begin(), columns.end(), "id") == columns.end()) columns.emplace_back("id");
+    std::vector<std::string> columns = cols;  // the file can't name id: it is always last
+    columns.emplace_back("id");
     std::vector<IndexSpec> specs{{object_name(r.name, joined, "idx"), columns, false}};
     if (owner_lists && !cols.empty() && cols.front() != "ownerId") {
       std::vector<std::string> owned{"ownerId"};
