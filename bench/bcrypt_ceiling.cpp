@@ -5,17 +5,17 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "auth/password_hasher.hpp"
+#include "core/password_hasher.hpp"
 
 int main(int argc, char** argv) {
   const int cost = argc > 1 ? std::atoi(argv[1]) : 12;
   const double seconds = argc > 2 ? std::atof(argv[2]) : 3.0;
-  const std::string hash = keel::auth::bcrypt_hash("correct horse battery", cost);
+  const std::string hash = keel::bcrypt_hash("correct horse battery", cost);
   const auto start = std::chrono::steady_clock::now();
   int n = 0;
   double elapsed = 0;
   while (elapsed < seconds) {
-    if (!keel::auth::bcrypt_verify("correct horse battery", hash)) return 1;
+    if (!keel::bcrypt_verify("correct horse battery", hash)) return 1;
     ++n;
     elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }

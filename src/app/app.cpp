@@ -100,7 +100,7 @@ resources::Declarations load_declarations(const Config& config) {
   return {};
 }
 
-App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
+App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clock& clock)
     : config_(std::move(config)),
       pool_(config_.blocking_threads, config_.blocking_queue),
       cpu_pool_(cores(), 64 * cores()),
@@ -114,15 +114,16 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
       user_store_(*db_),
       session_store_(*db_),
       passwords_(cpu_pool_, config_.bcrypt_cost),
-      tokens_(jwt_secret_, config_.jwt_issuer, config_.access_token_ttl),
-      revocations_(session_store_, config_.access_token_ttl),
+      tokens_(jwt_secret_, config_.jwt_issuer, config_.access_token_ttl, clock),
+      revocations_(session_store_, config_.access_token_ttl, clock),
       auth_(user_store_, session_store_, passwords_, tokens_, revocations_, counters_,
             auth::AuthOptions{.rate_limit_per_minute = config_.rate_limit_auth,
                               .login_max_failures = config_.login_max_failures,
                               .refresh_ttl = config_.refresh_token_ttl,
                               .reuse_interval = config_.refresh_reuse_interval,
-                              .refresh_key = refresh_key(jwt_secret_)}),
-      users_(user_store_, session_store_, revocations_, passwords_, cursors_),
+                              .refresh_key = refresh_key(jwt_secret_)},
+            clock),
+      users_(user_store_, revocations_, passwords_, cursors_),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -139,14 +140,16 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
   pipeline_.use(http::error_middleware);
   pipeline_.use(auth::auth_middleware(tokens_, revocations_));
 
-  ops::add_routes(router_, *db_, metrics_);
-  auth::add_routes(router_, auth_);
-  users::add_routes(router_, users_, model_.roles());
-  resources::add_routes(router_, resources_);
+  // Each feature adds its routes to the router and describes them in the OpenAPI registry.
+  openapi::Routes routes(router_, api_docs_);
+  ops::add_routes(routes, *db_, metrics_);
+  auth::add_routes(routes, auth_);
+  users::add_routes(routes, users_, model_.roles());
+  resources::add_routes(routes, resources_);
   docs::add_routes(router_);
-  openapi::add_routes(router_, openapi_);
+  openapi::add_routes(routes, openapi_);
   // Last, so the document describes every route above (its own included).
-  openapi_ = boost::json::serialize(openapi::build_document(router_, model_));
+  openapi_ = boost::json::serialize(openapi::build_document(api_docs_));
 }
 
 App::~App() { stop(); }

@@ -5,20 +5,22 @@
 
 #include "app/config.hpp"
 #include "auth/auth_service.hpp"
-#include "auth/password_hasher.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
 #include "core/background.hpp"
 #include "core/blocking_pool.hpp"
+#include "core/clock.hpp"
 #include "core/metrics.hpp"
+#include "core/password_hasher.hpp"
 #include "http/access_log.hpp"
 #include "http/http_metrics.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "lists/list_query.hpp"
+#include "openapi/registry.hpp"
 #include "resources/declarations.hpp"
 #include "resources/resource_model.hpp"
 #include "resources/resource_service.hpp"
@@ -48,9 +50,10 @@ resources::Declarations load_declarations(const Config& config);
 /// database, routes, middleware and the HTTP server.
 class App {
  public:
-  /// Builds the components; `access_logger` may be null (no access log). Throws ConfigError
-  /// or std::runtime_error when a component can't be built (e.g. the database can't open).
-  App(Config config, std::shared_ptr<spdlog::logger> access_logger);
+  /// Builds the components; `access_logger` may be null (no access log); token and session
+  /// rules read `clock` (tests pass one they move). Throws ConfigError or std::runtime_error
+  /// when a component can't be built (e.g. the database can't open).
+  App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clock& clock = Clock::system());
   ~App();
 
   /// Applies pending migrations, then binds and starts serving. Throws on failure.
@@ -85,7 +88,7 @@ class App {
   resources::ResourceService resources_;
   users::UserStore user_store_;
   auth::SessionStore session_store_;
-  auth::PasswordHasher passwords_;
+  PasswordHasher passwords_;
   auth::TokenService tokens_;
   auth::Revocations revocations_;
   auth::MemoryCounters counters_;
@@ -94,6 +97,7 @@ class App {
   // After what its jobs use: destroying it destroys a job parked mid-query, which must still
   // find the database alive.
   Background background_;
+  openapi::Registry api_docs_;
   std::string openapi_;  // before the router: its route serves this string
   http::Router router_;
   http::Pipeline pipeline_;

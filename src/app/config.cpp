@@ -1,6 +1,6 @@
 #include "app/config.hpp"
 
-#include "auth/auth_json.hpp"
+#include "core/text_rules.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -66,9 +66,7 @@ std::vector<std::string> parse_origins(const std::string& text) {
   std::size_t pos = 0;
   while (pos <= text.size()) {
     const auto comma = text.find(',', pos);
-    std::string item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
-    item.erase(0, item.find_first_not_of(" \t"));
-    item.erase(item.find_last_not_of(" \t") + 1);
+    const std::string item(trim(std::string_view(text).substr(pos, comma == std::string::npos ? std::string::npos : comma - pos)));
     if (!item.empty()) {
       const bool ok = item == "*" || ((item.starts_with("http://") || item.starts_with("https://")) &&
                                       item.back() != '/' && item.find(' ') == std::string::npos);
@@ -164,7 +162,7 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) { c.threads = static_cast<std::size_t>(parse_int("THREADS", v, 1, 256)); }},
       {{"ADMIN_EMAIL", "(none)", "with ADMIN_PASSWORD: admin created on first start"},
        [](Config& c, const std::string& v) {
-         auto email = auth::normalise_email(v);
+         auto email = normalise_email(v);
          if (!email) throw ConfigError("ADMIN_EMAIL", "'" + v + "' is not a valid email address");
          c.admin_email = *email;
        }},

@@ -3,44 +3,82 @@
 #include <boost/json/value.hpp>
 
 #include "auth/auth_json.hpp"
-#include "auth/auth_middleware.hpp"
 #include "auth/auth_service.hpp"
 #include "http/json_body.hpp"
+#include "users/user_json.hpp"
 
 namespace keel::auth {
 
-void add_routes(http::Router& router, AuthService& auth) {
-  router.add(http::Method::kPost, "/api/auth/register", [&auth](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+namespace {
+
+// The bodies of API.md §3 (User is the users feature's).
+constexpr std::string_view kSchemas = R"json({
+  "TokenResponse": {
+    "type": "object", "required": ["user", "accessToken", "refreshToken", "tokenType", "expiresIn"],
+    "additionalProperties": false,
+    "properties": {
+      "user": {"$ref": "#/components/schemas/User"}, "accessToken": {"type": "string", "description": "JWT (HS256)"},
+      "refreshToken": {"type": "string", "description": "opaque, single use"}, "tokenType": {"const": "Bearer"},
+      "expiresIn": {"type": "integer", "description": "seconds"}}
+  },
+  "RegisterRequest": {
+    "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
+    "properties": {
+      "email": {"type": "string", "format": "email", "maxLength": 254},
+      "password": {"type": "string", "minLength": 8, "description": "8 to 72 bytes of UTF-8"},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100}},
+    "example": {"email": "ada@example.com", "password": "correct horse", "name": "Ada"}
+  },
+  "LoginRequest": {
+    "type": "object", "required": ["email", "password"], "additionalProperties": false,
+    "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
+    "example": {"email": "ada@example.com", "password": "correct horse"}
+  },
+  "RefreshRequest": {
+    "type": "object", "required": ["refreshToken"], "additionalProperties": false,
+    "properties": {"refreshToken": {"type": "string"}}
+  },
+  "LogoutRequest": {
+    "type": "object", "additionalProperties": false, "properties": {"refreshToken": {"type": "string"}}
+  }
+})json";
+
+}  // namespace
+
+void add_routes(openapi::Routes& routes, AuthService& auth) {
+  routes.add_schemas(kSchemas);
+
+  routes.add(http::Method::kPost, "/api/auth/register", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
     auth.limit_address(req.remote_address);
-    RegisterInput input = parse_register(http::require_json_object(ctx));
+    users::NewUser input = parse_register(http::require_json_object(req));
     const TokenResponse r = co_await auth.register_user(std::move(input));
     co_return http::Response::json(201, token_response_json(r));
   }, {.summary = "Create an account (role user) and sign in", .tag = "auth", .request = "RegisterRequest", .response = "TokenResponse", .status = 201, .errors = {409, 429}});
 
-  router.add(http::Method::kPost, "/api/auth/login", [&auth](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::kPost, "/api/auth/login", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
     auth.limit_address(req.remote_address);
-    auto [email, password] = parse_login(http::require_json_object(ctx));
+    auto [email, password] = parse_login(http::require_json_object(req));
     const TokenResponse r = co_await auth.login(std::move(email), std::move(password), req.remote_address);
     co_return http::Response::json(200, token_response_json(r));
   }, {.summary = "Sign in with email and password", .tag = "auth", .request = "LoginRequest", .response = "TokenResponse", .errors = {401, 429}});
 
-  router.add(http::Method::kPost, "/api/auth/refresh", [&auth](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::kPost, "/api/auth/refresh", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
     auth.limit_address(req.remote_address);
-    std::string token = parse_refresh(http::require_json_object(ctx));
+    std::string token = parse_refresh(http::require_json_object(req));
     const TokenResponse r = co_await auth.refresh(std::move(token));
     co_return http::Response::json(200, token_response_json(r));
   }, {.summary = "Trade a refresh token for new tokens (rotation with reuse detection)", .tag = "auth", .request = "RefreshRequest", .response = "TokenResponse", .errors = {401, 429}});
 
-  router.add(http::Method::kPost, "/api/auth/logout", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    http::Principal principal = authenticated(ctx);
+  routes.add(http::Method::kPost, "/api/auth/logout", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    Principal principal = ctx.caller.require();
     co_await auth.logout(std::move(principal));
     co_return http::Response::empty(204);
-  }, {.summary = "Revoke the session of the access token", .tag = "auth", .bearer = true, .request = "LogoutRequest", .status = 204});
+  }, {.summary = "Revoke the session of the access token", .tag = "auth", .bearer = true, .request = "LogoutRequest", .request_optional = true, .status = 204});
 
-  router.add(http::Method::kGet, "/api/auth/me", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    http::Principal principal = authenticated(ctx);
+  routes.add(http::Method::kGet, "/api/auth/me", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    Principal principal = ctx.caller.require();
     const users::User user = co_await auth.me(std::move(principal));
-    co_return http::Response::json(200, user_json(user));
+    co_return http::Response::json(200, users::user_json(user));
   }, {.summary = "The signed-in user", .tag = "auth", .bearer = true, .response = "User"});
 }
 

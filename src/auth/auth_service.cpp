@@ -9,13 +9,14 @@
 #include <array>
 #include <stdexcept>
 
-#include "auth/password_hasher.hpp"
+#include "core/password_hasher.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
 #include "core/crypto.hpp"
 #include "core/error.hpp"
+#include "core/clock.hpp"
 #include "core/ids.hpp"
 #include "users/user_store.hpp"
 
@@ -58,14 +59,16 @@ Error rate_limited(std::chrono::milliseconds left) {
 }  // namespace
 
 AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords,
-                         TokenService& tokens, Revocations& revocations, Counters& counters, AuthOptions options)
+                         TokenService& tokens, Revocations& revocations, Counters& counters, AuthOptions options,
+                         const Clock& clock)
     : users_(users),
       sessions_(sessions),
       passwords_(passwords),
       tokens_(tokens),
       revocations_(revocations),
       counters_(counters),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      clock_(clock) {}
 
 void AuthService::limit_address(std::string_view address) {
   if (options_.rate_limit_per_minute <= 0) return;
@@ -73,9 +76,9 @@ void AuthService::limit_address(std::string_view address) {
   if (count > options_.rate_limit_per_minute) throw rate_limited(left);
 }
 
-Task<TokenResponse> AuthService::register_user(RegisterInput input) {
+Task<TokenResponse> AuthService::register_user(users::NewUser input) {
   std::string hash = co_await passwords_.hash(std::move(input.password));
-  const std::string now = now_timestamp();
+  const std::string now = format_timestamp(clock_.now());
   users::User user{new_uuid_v7(), std::move(input.email), std::move(input.name), "user", now, now};
   co_await users_.create(user, std::move(hash));
   co_return co_await open_session(std::move(user));
@@ -103,11 +106,11 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
 
 Task<TokenResponse> AuthService::open_session(users::User user) {
   const std::string secret = random_secret();
-  const std::int64_t now = now_unix_ms();
+  const std::int64_t now = clock_.unix_ms();
   Session session{new_uuid_v7(), user.id, token_hash(secret), {}, now,
                   now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.refresh_ttl).count(), {}};
   const std::string session_id = session.id;
-  co_await sessions_.create(std::move(session), now_timestamp());
+  co_await sessions_.create(std::move(session), format_timestamp(clock_.now()));
   IssuedToken access = tokens_.issue(user.id, user.role, session_id);
   co_return TokenResponse{std::move(user), std::move(access.token), session_id + "." + secret, access.expires_in};
 }
@@ -121,7 +124,7 @@ Task<TokenResponse> AuthService::answer(std::string user_id, std::string session
 }
 
 Task<void> AuthService::revoke(std::string session_id) {
-  const std::int64_t now = now_unix_ms();
+  const std::int64_t now = clock_.unix_ms();
   co_await sessions_.revoke(session_id, now);
   revocations_.add(std::move(session_id), now);
 }
@@ -134,7 +137,7 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
   if (!is_uuid(session_id) || secret.size() != 43) throw invalid_refresh();
 
   auto session = co_await sessions_.find(session_id);
-  const std::int64_t now = now_unix_ms();
+  const std::int64_t now = clock_.unix_ms();
   if (!session || session->revoked_at_ms || session->expires_at_ms <= now) throw invalid_refresh();
 
   const std::string presented = token_hash(secret);
@@ -168,9 +171,9 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
   throw invalid_refresh();
 }
 
-Task<void> AuthService::logout(http::Principal principal) { co_await revoke(std::move(principal.session_id)); }
+Task<void> AuthService::logout(Principal principal) { co_await revoke(std::move(principal.session_id)); }
 
-Task<users::User> AuthService::me(http::Principal principal) {
+Task<users::User> AuthService::me(Principal principal) {
   auto record = co_await users_.find_by_id(std::move(principal.user_id));
   if (!record) throw Error::unauthorized("The account no longer exists");
   co_return std::move(record->user);

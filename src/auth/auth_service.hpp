@@ -4,16 +4,21 @@
 #include <string>
 
 #include "core/async.hpp"
-#include "http/context.hpp"
+#include "core/principal.hpp"
 #include "users/user.hpp"
+#include "users/user_service.hpp"
 
 namespace keel::users {
 class UserStore;
 }
 
+namespace keel {
+class Clock;
+class PasswordHasher;
+}  // namespace keel
+
 namespace keel::auth {
 
-class PasswordHasher;
 class TokenService;
 class SessionStore;
 class Revocations;
@@ -24,12 +29,6 @@ struct TokenResponse {
   std::string access_token;
   std::string refresh_token;
   std::int64_t expires_in = 0;
-};
-
-struct RegisterInput {
-  std::string email;  // trimmed, lowercased
-  std::string password;
-  std::string name;  // trimmed
 };
 
 class Counters;
@@ -51,14 +50,14 @@ struct AuthOptions {
 class AuthService {
  public:
   AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords, TokenService& tokens,
-              Revocations& revocations, Counters& counters, AuthOptions options);
+              Revocations& revocations, Counters& counters, AuthOptions options, const Clock& clock);
 
   /// Counts one register/login/refresh from `address`; throws 429 RATE_LIMITED (with
   /// Retry-After) past RATE_LIMIT_AUTH per minute.
   void limit_address(std::string_view address);
 
   /// Creates a user with role "user" and signs them in. Throws Error::conflict("email").
-  Task<TokenResponse> register_user(RegisterInput input);
+  Task<TokenResponse> register_user(users::NewUser input);
   /// Throws INVALID_CREDENTIALS for an unknown email or a wrong password alike.
   /// After LOGIN_MAX_FAILURES failures for the email from `address` in 15 minutes, throws 429
   /// without checking the password; a success resets the count.
@@ -66,9 +65,9 @@ class AuthService {
   /// Rotates the session's refresh token, with reuse detection (API.md §3). Throws 401.
   Task<TokenResponse> refresh(std::string refresh_token);
   /// Revokes the caller's session: its refresh token and every access token with its sid.
-  Task<void> logout(http::Principal principal);
+  Task<void> logout(Principal principal);
   /// The caller's user. Throws 401 when the user no longer exists.
-  Task<users::User> me(http::Principal principal);
+  Task<users::User> me(Principal principal);
 
  private:
   Task<TokenResponse> open_session(users::User user);
@@ -82,6 +81,7 @@ class AuthService {
   Revocations& revocations_;
   Counters& counters_;
   AuthOptions options_;
+  const Clock& clock_;
 };
 
 }  // namespace keel::auth

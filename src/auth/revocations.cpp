@@ -2,11 +2,9 @@
 
 #include <algorithm>
 
-#include "core/ids.hpp"
 
 namespace keel::auth {
 namespace {
-
 
 // Clocks of instances differ a little, and a revocation may commit just after a poll read
 // past it: every poll re-reads this much of the past.
@@ -14,8 +12,8 @@ constexpr std::int64_t kOverlapMs = 5000;
 
 }  // namespace
 
-Revocations::Revocations(SessionStore& sessions, std::chrono::seconds access_ttl)
-    : sessions_(sessions), ttl_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(access_ttl).count()) {}
+Revocations::Revocations(SessionStore& sessions, std::chrono::seconds access_ttl, const Clock& clock)
+    : sessions_(sessions), clock_(clock), ttl_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(access_ttl).count()) {}
 
 bool Revocations::is_revoked(std::string_view session_id) const {
   std::lock_guard l(mutex_);
@@ -28,7 +26,7 @@ void Revocations::add(std::string session_id, std::int64_t revoked_at_ms) {
 }
 
 Task<void> Revocations::sync() {
-  const std::int64_t now = now_unix_ms();
+  const std::int64_t now = clock_.unix_ms();
   std::int64_t since;
   {
     std::lock_guard l(mutex_);
@@ -39,6 +37,12 @@ Task<void> Revocations::sync() {
   for (const auto& [id, at] : found) revoked_.emplace(id, at);
   std::erase_if(revoked_, [&](const auto& entry) { return entry.second < now - ttl_ms_ - kOverlapMs; });
   synced_until_ms_ = now;
+}
+
+Task<void> Revocations::revoke_user_sessions(std::string user_id, std::string keep) {
+  const std::int64_t now = clock_.unix_ms();
+  const auto revoked = co_await sessions_.revoke_user(std::move(user_id), std::move(keep), now);
+  for (const auto& sid : revoked) add(sid, now);
 }
 
 }  // namespace keel::auth

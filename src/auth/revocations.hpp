@@ -9,6 +9,8 @@
 
 #include "auth/session_store.hpp"
 #include "core/async.hpp"
+#include "core/clock.hpp"
+#include "users/session_revoker.hpp"
 
 namespace keel::auth {
 
@@ -16,9 +18,9 @@ namespace keel::auth {
 /// than a query. Kept in step with the database: filled at start, and polled for revocations
 /// made by other instances (so a logout anywhere is honoured everywhere within a poll period).
 /// Entries older than the access-token lifetime are dropped: their tokens have expired anyway.
-class Revocations {
+class Revocations : public users::SessionRevoker {
  public:
-  Revocations(SessionStore& sessions, std::chrono::seconds access_ttl);
+  Revocations(SessionStore& sessions, std::chrono::seconds access_ttl, const Clock& clock);
 
   bool is_revoked(std::string_view session_id) const;
   /// Records a revocation made by this process (the database write is the caller's).
@@ -26,9 +28,12 @@ class Revocations {
   /// Reads revocations from the database since the last sync (with overlap); at start it
   /// reads every revocation still within the access-token lifetime.
   Task<void> sync();
+  /// Revokes the user's live sessions but `keep` in the database, then here (users::SessionRevoker).
+  Task<void> revoke_user_sessions(std::string user_id, std::string keep) override;
 
  private:
   SessionStore& sessions_;
+  const Clock& clock_;
   std::int64_t ttl_ms_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> revoked_;

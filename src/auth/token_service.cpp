@@ -33,14 +33,14 @@ struct JwtDeleter {
 };
 using JwtPtr = std::unique_ptr<jwt_t, JwtDeleter>;
 
-std::int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 }  // namespace
 
-TokenService::TokenService(std::string secret, std::string issuer, std::chrono::seconds ttl)
-    : secret_(std::move(secret)), issuer_(std::move(issuer)), ttl_(ttl), instance_(next_instance.fetch_add(1)) {
+TokenService::TokenService(std::string secret, std::string issuer, std::chrono::seconds ttl, const Clock& clock)
+    : secret_(std::move(secret)),
+      issuer_(std::move(issuer)),
+      ttl_(ttl),
+      clock_(clock),
+      instance_(next_instance.fetch_add(1)) {
   if (secret_.size() < 32) throw std::invalid_argument("JWT secret must be at least 32 bytes");
 }
 
@@ -48,7 +48,7 @@ IssuedToken TokenService::issue(std::string_view user_id, std::string_view role,
   jwt_t* raw = nullptr;
   if (jwt_new(&raw) != 0) throw std::runtime_error("jwt_new failed");
   JwtPtr jwt(raw);
-  const std::int64_t iat = unix_now();
+  const std::int64_t iat = clock_.unix_seconds();
   const std::int64_t exp = iat + ttl_.count();
   const std::string sub(user_id), r(role), sid(session_id), jti = new_uuid_v7();
   if (jwt_add_grant(jwt.get(), "iss", issuer_.c_str()) || jwt_add_grant(jwt.get(), "sub", sub.c_str()) ||
@@ -71,7 +71,7 @@ Claims TokenService::verify(std::string_view token) const {
   if (token.empty() || token.size() > 4096) throw Error::unauthorized("The access token is malformed");
   const std::string text(token);
   if (const auto it = verified_tokens.find(text); it != verified_tokens.end() && it->second.instance == instance_) {
-    if (it->second.exp <= unix_now()) throw Error(ErrorCode::kTokenExpired, "The access token has expired");
+    if (it->second.exp <= clock_.unix_seconds()) throw Error(ErrorCode::kTokenExpired, "The access token has expired");
     return it->second.claims;
   }
   jwt_t* raw = nullptr;
@@ -89,7 +89,7 @@ Claims TokenService::verify(std::string_view token) const {
   errno = 0;
   const long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (!sub || !role || !sid || errno != 0) throw Error::unauthorized("The access token is not valid");
-  if (exp <= unix_now()) throw Error(ErrorCode::kTokenExpired, "The access token has expired");
+  if (exp <= clock_.unix_seconds()) throw Error(ErrorCode::kTokenExpired, "The access token has expired");
   Claims claims{sub, role, sid};
   if (verified_tokens.size() >= kVerifiedCacheSize) verified_tokens.clear();  // bounded; refills as used
   verified_tokens[text] = VerifiedToken{instance_, exp, claims};

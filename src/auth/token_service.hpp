@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/clock.hpp"
+
 namespace keel::auth {
 
 /// What a verified access token says about its bearer.
@@ -25,7 +27,8 @@ struct IssuedToken {
 class TokenService {
  public:
   /// Throws std::invalid_argument for a secret under 32 bytes.
-  TokenService(std::string secret, std::string issuer, std::chrono::seconds ttl);
+  TokenService(std::string secret, std::string issuer, std::chrono::seconds ttl,
+               const Clock& clock = Clock::system());
 
   /// Signs a token for the user and session; throws std::runtime_error if libjwt fails.
   IssuedToken issue(std::string_view user_id, std::string_view role, std::string_view session_id) const;
@@ -37,6 +40,7 @@ class TokenService {
   std::string secret_;
   std::string issuer_;
   std::chrono::seconds ttl_;
+  const Clock& clock_;
   std::uint64_t instance_;  // tells this service's verified tokens apart in the per-thread cache
 };
 

@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include "core/text_rules.hpp"
+
 namespace keel {
 
 namespace {
@@ -44,24 +46,22 @@ std::string new_uuid_v7() {
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0f));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // RFC 9562 variant
 
-  static constexpr char kHex[] = "0123456789abcdef";
   char text[36];
   char* p = text;
   for (int i = 0; i < 16; ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) *p++ = '-';
-    *p++ = kHex[b[i] >> 4];
-    *p++ = kHex[b[i] & 0x0f];
+    *p++ = kHexDigits[b[i] >> 4];
+    *p++ = kHexDigits[b[i] & 0x0f];
   }
   return std::string(text, sizeof text);
 }
 
 std::string to_hex(const unsigned char* data, std::size_t n) {
-  static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(2 * n);
   for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(kHex[data[i] >> 4]);
-    out.push_back(kHex[data[i] & 0x0f]);
+    out.push_back(kHexDigits[data[i] >> 4]);
+    out.push_back(kHexDigits[data[i] & 0x0f]);
   }
   return out;
 }

@@ -1,5 +1,7 @@
 #include "core/json_text.hpp"
 
+#include "core/text_rules.hpp"
+
 #include <array>
 
 namespace keel {
@@ -36,7 +38,6 @@ std::size_t utf8_sequence(std::string_view s) {
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
   while (!s.empty()) {
     // Most text is printable ASCII with nothing to escape: copy such runs in one append.
@@ -51,8 +52,8 @@ void append_json_string(std::string& out, std::string_view s) {
       out.push_back(static_cast<char>(c));
     } else if (c < 0x20) {
       out.append("\\u00");
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0xf]);
+      out.push_back(kHexDigits[c >> 4]);
+      out.push_back(kHexDigits[c & 0xf]);
     } else if (c < 0x80) {
       out.push_back(static_cast<char>(c));
     } else {

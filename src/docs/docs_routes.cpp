@@ -100,15 +100,13 @@ http::Response docs_response(std::string_view content_type, std::string body, st
 }  // namespace
 
 void add_routes(http::Router& router) {
-  // The page and its files are not API operations: the OpenAPI document leaves them out.
-  const http::RouteDoc hidden{.hidden = true};
-
+  // The page and its files are not API operations: registered on the router alone, the
+  // OpenAPI document leaves them out.
   router.add(
       http::Method::kGet, "/docs",
       [page = page_html()](http::Request&, http::Context&) -> Task<http::Response> {
         co_return docs_response("text/html; charset=utf-8", page, kRevalidate);
-      },
-      hidden);
+      });
 
   router.add(
       http::Method::kGet, "/docs/:file",
@@ -120,8 +118,7 @@ void add_routes(http::Router& router) {
           if (file.name == name) co_return docs_response(content_type(name), std::string(file.data), kImmutable);
         }
         throw Error::not_found();
-      },
-      hidden);
+      });
 }
 
 }  // namespace keel::docs

@@ -1,23 +1,17 @@
 #include "http/json_body.hpp"
 
+#include <algorithm>
+
+#include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/parse_options.hpp>
 #include <boost/json/value.hpp>
 
 #include "core/error.hpp"
+#include "core/text_rules.hpp"
 #include "http/headers.hpp"
 
 namespace keel::http {
-namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
-
 bool is_json_content_type(std::string_view content_type) noexcept {
   const auto semi = content_type.find(';');
   if (!iequals(trim(content_type.substr(0, semi)), "application/json")) return false;
@@ -57,9 +51,43 @@ std::optional<boost::json::value> parse_json_body(const Request& req) {
   return value;
 }
 
-const boost::json::object& require_json_object(const Context& ctx) {
-  if (!ctx.json) throw Error::invalid_json("A JSON object body is required");
-  return ctx.json->as_object();
+const boost::json::object& require_json_object(const Request& req) {
+  if (!req.json) throw Error::invalid_json("A JSON object body is required");
+  return req.json->as_object();
+}
+
+bool read_required_string(const boost::json::object& body, const char* name, std::string& out, ErrorDetails& details) {
+  const auto* v = body.if_contains(name);
+  if (!v || v->is_null()) {
+    details[name] = "is required";
+    return false;
+  }
+  if (!v->is_string()) {
+    details[name] = "must be a string";
+    return false;
+  }
+  out = std::string(v->as_string());
+  return true;
+}
+
+std::optional<std::string> read_optional_string(const boost::json::object& body, const char* name,
+                                                ErrorDetails& details) {
+  const auto* v = body.if_contains(name);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    details[name] = "must be a string";
+    return std::nullopt;
+  }
+  return std::string(v->as_string());
+}
+
+void reject_unknown_fields(const boost::json::object& body, std::initializer_list<std::string_view> known,
+                           ErrorDetails& details) {
+  for (const auto& [key, value] : body) {
+    if (std::find(known.begin(), known.end(), std::string_view(key)) == known.end()) {
+      details[std::string(key)] = "is not a known field";
+    }
+  }
 }
 
 }  // namespace keel::http

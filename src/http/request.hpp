@@ -6,6 +6,8 @@
 #include <utility>
 #include <vector>
 
+#include <boost/json/value.hpp>
+
 #include "http/headers.hpp"
 
 namespace keel::http {
@@ -42,6 +44,8 @@ struct Request {
   QueryParams query;
   Headers headers;
   std::string body;
+  /// The parsed JSON body of a POST/PUT/PATCH route, when it had one (the router parses it).
+  std::optional<boost::json::value> json;
   std::string remote_address;
 };
 

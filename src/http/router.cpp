@@ -61,7 +61,7 @@ std::string Router::canonical_path(std::string_view path) {
   return std::string(path);
 }
 
-void Router::add(Method method, std::string_view pattern, Handler handler, RouteDoc doc) {
+void Router::add(Method method, std::string_view pattern, Handler handler) {
   if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route pattern must start with /");
   const std::string canonical = canonical_path(pattern);
   Pattern* target = nullptr;
@@ -85,7 +85,7 @@ void Router::add(Method method, std::string_view pattern, Handler handler, Route
   for (const auto& r : target->routes) {
     if (r.method == method) throw std::invalid_argument("duplicate route: " + canonical);
   }
-  target->routes.push_back({method, std::move(handler), std::move(doc)});
+  target->routes.push_back({method, std::move(handler)});
 }
 
 const Router::Pattern* Router::find_pattern(std::string_view path, Context& ctx) const {
@@ -155,14 +155,14 @@ Task<Response> Router::dispatch(Request& req, Context& ctx) const {
     }
     throw Error::method_not_allowed().with_header("Allow", allow_header(*pattern));
   }
-  if (takes_body(route->method)) ctx.json = parse_json_body(req);
+  if (takes_body(route->method)) req.json = parse_json_body(req);
   co_return co_await route->handler(req, ctx);
 }
 
 std::vector<RouteInfo> Router::routes() const {
   std::vector<RouteInfo> out;
   for (const auto& p : patterns_) {
-    for (const auto& r : p.routes) out.push_back({r.method, p.text, r.doc});
+    for (const auto& r : p.routes) out.push_back({r.method, p.text});
   }
   return out;
 }

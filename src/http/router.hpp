@@ -10,36 +10,15 @@
 #include "http/request.hpp"
 #include "http/response.hpp"
 
-namespace keel::lists {
-struct Catalog;
-}
-
 namespace keel::http {
 
 /// A request handler: `co_return` a Response or throw keel::Error.
 using Handler = std::function<Task<Response>(Request&, Context&)>;
 
-/// What the OpenAPI document says of a route, given where the route is registered so the
-/// document is built from the same table the server dispatches on.
-struct RouteDoc {
-  std::string summary;
-  std::string tag;                  // groups operations: "auth", "users", a resource's name
-  bool bearer = false;              // needs Authorization: Bearer
-  bool bearer_optional = false;     // takes one, works without (a `public` rule)
-  std::string request;              // components.schemas name of the JSON body; empty: none
-  std::string response;             // components.schemas name of the success body; empty: none
-  int status = 200;                 // the success status
-  std::vector<int> errors;          // error statuses beyond those the generator infers
-  const lists::Catalog* list = nullptr;  // a list of API.md §6 over these columns
-  std::vector<std::string> expandable;   // ref fields a list may expand
-  bool hidden = false;              // left out of the document (e.g. the docs page's assets)
-};
-
-/// One registered route, as the OpenAPI document and metrics see it.
+/// One registered route.
 struct RouteInfo {
   Method method;
   std::string pattern;  // canonical, e.g. "/api/v1/users/:id"
-  RouteDoc doc;
 };
 
 /// Maps method + path to handlers. Patterns under "/api/" are versioned: a route added
@@ -48,7 +27,7 @@ class Router {
  public:
   /// Registers a handler; POST, PUT and PATCH routes get their JSON body parsed first.
   /// Throws std::invalid_argument for a malformed pattern or a duplicate route.
-  void add(Method method, std::string_view pattern, Handler handler, RouteDoc doc = {});
+  void add(Method method, std::string_view pattern, Handler handler);
 
   /// Matches the request, fills ctx.route and ctx.params, parses a JSON body where the
   /// route takes one, and runs the handler. Throws Error::not_found for unknown paths and
@@ -69,7 +48,6 @@ class Router {
   struct Route {
     Method method;
     Handler handler;
-    RouteDoc doc;
   };
   struct Pattern {
     std::string text;

@@ -498,7 +498,7 @@ asio::awaitable<bool> Server::Impl::serve_one(SessionState& state, tcp::socket& 
           .bytes = bytes,
           .duration = Clock::now() - started,
           .request_id = ctx.request_id,
-          .user_id = ctx.user_id,
+          .user_id = ctx.caller.user_id(),
           .remote_address = remote});
   co_return ok && keep_alive;
 }

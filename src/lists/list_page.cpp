@@ -59,4 +59,19 @@ void append_meta(std::string& out, const ListQuery& q, const Page& page) {
   out += '}';
 }
 
+std::string render_list(std::size_t count, const ListQuery& q, const Page& page,
+                        const std::function<void(std::string&, std::size_t)>& append_item) {
+  std::string out;
+  out.reserve(64 + count * 256);
+  out += "{\"data\":[";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0) out += ',';
+    append_item(out, i);
+  }
+  out += "],";
+  append_meta(out, q, page);
+  out += '}';
+  return out;
+}
+
 }  // namespace keel::lists

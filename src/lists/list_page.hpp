@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,5 +47,10 @@ Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, 
 
 /// Appends `"meta":{...}` as API.md §6 shapes it.
 void append_meta(std::string& out, const ListQuery& q, const Page& page);
+
+/// The body of a list answer (API.md §6): `{"data":[...],"meta":{...}}`, where
+/// `append_item(out, i)` appends the JSON of item i of `count`.
+std::string render_list(std::size_t count, const ListQuery& q, const Page& page,
+                        const std::function<void(std::string&, std::size_t)>& append_item);
 
 }  // namespace keel::lists

@@ -15,10 +15,8 @@ namespace keel::openapi {
 namespace {
 
 namespace json = boost::json;
-using resources::FieldDecl;
-using resources::FieldType;
 
-// The schemas of keel's own bodies (API.md §2-4, §7). Resource schemas are generated below.
+// The schemas every feature refers to (API.md §2, §6); each feature registers its own.
 constexpr std::string_view kCoreSchemas = R"json({
   "Error": {
     "type": "object", "required": ["error"], "additionalProperties": false,
@@ -36,55 +34,6 @@ constexpr std::string_view kCoreSchemas = R"json({
     "example": {"error": {"code": "VALIDATION_ERROR", "message": "The request is not valid",
                           "details": {"email": "must be a valid email address"}, "requestId": "01936d3c-0c4e-7a61-9f3e-2b1d5c8e4f70"}}
   },
-  "User": {
-    "type": "object", "required": ["id", "email", "name", "role", "createdAt", "updatedAt"], "additionalProperties": false,
-    "properties": {
-      "id": {"type": "string", "format": "uuid"}, "email": {"type": "string", "format": "email"},
-      "name": {"type": "string"}, "role": {"type": "string"},
-      "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}
-  },
-  "TokenResponse": {
-    "type": "object", "required": ["user", "accessToken", "refreshToken", "tokenType", "expiresIn"],
-    "additionalProperties": false,
-    "properties": {
-      "user": {"$ref": "#/components/schemas/User"}, "accessToken": {"type": "string", "description": "JWT (HS256)"},
-      "refreshToken": {"type": "string", "description": "opaque, single use"}, "tokenType": {"const": "Bearer"},
-      "expiresIn": {"type": "integer", "description": "seconds"}}
-  },
-  "RegisterRequest": {
-    "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
-    "properties": {
-      "email": {"type": "string", "format": "email", "maxLength": 254},
-      "password": {"type": "string", "minLength": 8, "description": "8 to 72 bytes of UTF-8"},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100}},
-    "example": {"email": "ada@example.com", "password": "correct horse", "name": "Ada"}
-  },
-  "LoginRequest": {
-    "type": "object", "required": ["email", "password"], "additionalProperties": false,
-    "properties": {"email": {"type": "string"}, "password": {"type": "string"}},
-    "example": {"email": "ada@example.com", "password": "correct horse"}
-  },
-  "RefreshRequest": {
-    "type": "object", "required": ["refreshToken"], "additionalProperties": false,
-    "properties": {"refreshToken": {"type": "string"}}
-  },
-  "LogoutRequest": {
-    "type": "object", "additionalProperties": false, "properties": {"refreshToken": {"type": "string"}}
-  },
-  "UserCreate": {
-    "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
-    "properties": {
-      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "minLength": 8},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"}},
-    "example": {"email": "grace@example.com", "password": "another horse", "name": "Grace", "role": "admin"}
-  },
-  "UserUpdate": {
-    "type": "object", "additionalProperties": false,
-    "properties": {
-      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "minLength": 8},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"},
-      "currentPassword": {"type": "string", "description": "required to change your own password"}}
-  },
   "ListMeta": {
     "type": "object", "required": ["limit", "nextCursor"], "additionalProperties": false,
     "properties": {
@@ -92,17 +41,6 @@ constexpr std::string_view kCoreSchemas = R"json({
       "totalPages": {"type": "integer"}, "nextCursor": {"type": ["string", "null"]}},
     "description": "page, total and totalPages with offset paging; limit and nextCursor only with cursor"
   },
-  "UserList": {
-    "type": "object", "required": ["data", "meta"], "additionalProperties": false,
-    "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
-                   "meta": {"$ref": "#/components/schemas/ListMeta"}}
-  },
-  "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
-  "Ready": {
-    "type": "object", "required": ["status", "checks"],
-    "properties": {"status": {"const": "ok"}, "checks": {"type": "object", "additionalProperties": {"type": "string"}}}
-  },
-  "Metrics": {"type": "string", "description": "Prometheus text exposition format"},
   "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths"]}
 })json";
 
@@ -124,8 +62,6 @@ const char* reason(int status) {
     default: return "";
   }
 }
-
-json::object schema_ref(std::string_view schema) { return {{"$ref", "#/components/schemas/" + std::string(schema)}}; }
 
 json::object json_content(json::object schema) {
   return {{"application/json", json::object{{"schema", std::move(schema)}}}};
@@ -159,125 +95,6 @@ std::vector<std::string> path_params(const std::string& pattern) {
   return out;
 }
 
-// ---- resource schemas ------------------------------------------------------------------
-
-void add_null(json::object& schema) {
-  if (auto* type = schema.if_contains("type"); type && type->is_string()) {
-    *type = json::array{*type, "null"};
-  } else if (auto* t = schema.if_contains("type"); t && t->is_array()) {
-    t->as_array().emplace_back("null");
-  }
-  if (auto* values = schema.if_contains("enum")) values->as_array().emplace_back(nullptr);
-}
-
-json::object field_schema(const FieldDecl& f) {
-  json::object s;
-  switch (f.type) {
-    case FieldType::kString:
-    case FieldType::kText: s["type"] = "string"; break;
-    case FieldType::kEmail: s = {{"type", "string"}, {"format", "email"}}; break;
-    case FieldType::kUrl: s = {{"type", "string"}, {"format", "uri"}}; break;
-    case FieldType::kInteger: s = {{"type", "integer"}, {"format", "int64"}}; break;
-    case FieldType::kNumber: s = {{"type", "number"}, {"format", "double"}}; break;
-    case FieldType::kBoolean: s["type"] = "boolean"; break;
-    case FieldType::kDatetime: s = {{"type", "string"}, {"format", "date-time"}}; break;
-    case FieldType::kRef:
-      s = {{"type", "string"}, {"format", "uuid"}, {"description", "the id of a " + f.ref_resource + " record"}};
-      break;
-    case FieldType::kJson: s["type"] = json::array{"object", "array"}; break;
-    case FieldType::kEnum: {
-      json::array values;
-      for (const auto& v : f.values) values.emplace_back(v);
-      s = {{"type", "string"}, {"enum", std::move(values)}};
-      break;
-    }
-  }
-  // Bounds are kept as doubles; whole ones are written as integers (1, not 1E0).
-  auto bound = [](double v) -> json::value {
-    if (v == static_cast<double>(static_cast<std::int64_t>(v))) return static_cast<std::int64_t>(v);
-    return v;
-  };
-  if (f.min) s["minimum"] = bound(*f.min);
-  if (f.max) s["maximum"] = bound(*f.max);
-  if (f.min_length) s["minLength"] = *f.min_length;
-  if (f.max_length) s["maxLength"] = *f.max_length;
-  if (f.pattern) s["pattern"] = *f.pattern;
-  if (f.default_value) s["default"] = *f.default_value;
-  if (f.unique) s["description"] = "unique";
-  return s;
-}
-
-// What a client could send: the default, the first enum value, a value within the bounds.
-json::value example_of(const FieldDecl& f) {
-  if (f.default_value) return *f.default_value;
-  switch (f.type) {
-    case FieldType::kInteger: return static_cast<std::int64_t>(f.min.value_or(1));
-    case FieldType::kNumber: return f.min.value_or(1.5);
-    case FieldType::kBoolean: return true;
-    case FieldType::kDatetime: return "2026-11-24T09:00:00.000Z";
-    case FieldType::kEnum: return json::value(f.values.front());
-    case FieldType::kEmail: return "ada@example.com";
-    case FieldType::kUrl: return "https://example.com/";
-    case FieldType::kJson: return json::object{{"key", "value"}};
-    case FieldType::kRef: return "01936d3c-0c4e-7a61-9f3e-2b1d5c8e4f70";
-    default: return f.pattern ? json::value(nullptr) : json::value("Write the launch plan");
-  }
-}
-
-void add_resource_schemas(const resources::Resource& r, json::object& schemas) {
-  const std::string& name = r.decl.name;
-  json::object record_props{{"id", json::object{{"type", "string"}, {"format", "uuid"}}}};
-  json::array record_required{"id"};
-  json::object input_props;
-  json::array create_required;
-  json::object example;
-  for (const FieldDecl& f : r.decl.fields) {
-    json::object input = field_schema(f);
-    if (!f.required) add_null(input);
-    input_props[f.name] = input;
-    if (f.required && !f.default_value) create_required.emplace_back(f.name);
-    if (const json::value e = example_of(f); !e.is_null() && (f.required || f.default_value || example.size() < 4)) {
-      example[f.name] = e;
-    }
-    json::object stored = field_schema(f);
-    stored.erase("default");
-    if (!f.required) add_null(stored);
-    if (f.type == FieldType::kRef) {
-      // With expand, the referenced record replaces the id.
-      json::array any{stored, schema_ref(f.ref_resource)};
-      stored = {{"anyOf", std::move(any)}};
-    }
-    record_props[f.name] = std::move(stored);
-    record_required.emplace_back(f.name);
-  }
-  record_props["ownerId"] = json::object{{"type", json::array{"string", "null"}}, {"format", "uuid"}};
-  record_props["createdAt"] = json::object{{"type", "string"}, {"format", "date-time"}};
-  record_props["updatedAt"] = json::object{{"type", "string"}, {"format", "date-time"}};
-  for (const char* k : {"ownerId", "createdAt", "updatedAt"}) record_required.emplace_back(k);
-
-  schemas[name] = json::object{{"type", "object"},
-                               {"description", "A record of " + name + " (every key present; `fields` may leave some out)"},
-                               {"required", std::move(record_required)},
-                               {"additionalProperties", false},
-                               {"properties", std::move(record_props)}};
-  json::object create{{"type", "object"}, {"additionalProperties", false}, {"properties", input_props}};
-  if (!create_required.empty()) create["required"] = std::move(create_required);
-  if (std::all_of(r.decl.fields.begin(), r.decl.fields.end(),
-                  [](const FieldDecl& f) { return f.type != FieldType::kRef || !f.required; })) {
-    create["example"] = example;  // a required ref needs a real id: no example that would fail
-  }
-  schemas[name + ".create"] = std::move(create);
-  schemas[name + ".update"] = json::object{
-      {"type", "object"}, {"additionalProperties", false}, {"properties", std::move(input_props)},
-      {"description", "Any subset of the fields; a required field can't be set to null"}};
-  schemas[name + ".list"] = json::object{
-      {"type", "object"},
-      {"required", json::array{"data", "meta"}},
-      {"additionalProperties", false},
-      {"properties", json::object{{"data", json::object{{"type", "array"}, {"items", schema_ref(name)}}},
-                                  {"meta", schema_ref("ListMeta")}}}};
-}
-
 // ---- list parameters -----------------------------------------------------------------------
 
 json::object value_schema(const lists::Column& c) {
@@ -309,7 +126,7 @@ std::string alternatives(const std::vector<std::string>& names) {
   return out;
 }
 
-void add_list_params(const http::RouteDoc& doc, json::array& params) {
+void add_list_params(const Operation& doc, json::array& params) {
   const lists::Catalog& catalog = *doc.list;
   std::vector<std::string> sortable, all;
   for (const auto& c : catalog.columns) {
@@ -376,8 +193,8 @@ std::string operation_id(http::Method method, const std::string& pattern) {
   return out;
 }
 
-json::object operation(const http::RouteInfo& route) {
-  const http::RouteDoc& doc = route.doc;
+json::object operation(const DocumentedRoute& route) {
+  const Operation& doc = route.operation;
   json::object op{{"operationId", operation_id(route.method, route.pattern)}, {"summary", doc.summary}};
   if (!doc.tag.empty()) op["tags"] = json::array{doc.tag};
 
@@ -402,15 +219,13 @@ json::object operation(const http::RouteInfo& route) {
   if (!params.empty()) op["parameters"] = std::move(params);
 
   if (!doc.request.empty()) {
-    op["requestBody"] = json::object{{"required", doc.request != "LogoutRequest"}, {"content", json_content(schema_ref(doc.request))}};
+    op["requestBody"] = json::object{{"required", !doc.request_optional}, {"content", json_content(schema_ref(doc.request))}};
   }
 
   json::object responses;
   json::object success{{"description", reason(doc.status)}};
   if (!doc.response.empty()) {
-    success["content"] = doc.response == "Metrics"
-                             ? json::object{{"text/plain", json::object{{"schema", schema_ref(doc.response)}}}}
-                             : json_content(schema_ref(doc.response));
+    success["content"] = json::object{{doc.response_type, json::object{{"schema", schema_ref(doc.response)}}}};
   }
   if (route.method == http::Method::kGet && conditional_read) {
     success["headers"] = json::object{{"ETag", json::object{{"schema", json::object{{"type", "string"}}}}}};
@@ -451,25 +266,17 @@ json::object operation(const http::RouteInfo& route) {
 
 }  // namespace
 
-json::object build_document(const http::Router& router, const resources::Model& model) {
+json::object build_document(const Registry& registry) {
   json::object schemas = json::parse(kCoreSchemas).as_object();
-  {
-    json::array roles{"admin", "user"};
-    for (const auto& r : model.roles()) roles.emplace_back(r);
-    schemas["User"].as_object()["properties"].as_object()["role"] = json::object{{"type", "string"}, {"enum", roles}};
-    schemas["UserCreate"].as_object()["properties"].as_object()["role"] = json::object{{"type", "string"}, {"enum", roles}};
-    schemas["UserUpdate"].as_object()["properties"].as_object()["role"] = json::object{{"type", "string"}, {"enum", roles}};
-  }
-  for (const auto& r : model.resources()) add_resource_schemas(r, schemas);
+  for (const auto& [name, schema] : registry.schemas()) schemas[name] = schema;
 
   json::object paths;
   std::set<std::string> tags;
-  for (const http::RouteInfo& route : router.routes()) {
-    if (route.doc.hidden) continue;
+  for (const DocumentedRoute& route : registry.operations()) {
     json::value& item = paths[openapi_path(route.pattern)];
     if (!item.is_object()) item.emplace_object();
     item.as_object()[lower_method(route.method)] = operation(route);
-    if (!route.doc.tag.empty()) tags.insert(route.doc.tag);
+    if (!route.operation.tag.empty()) tags.insert(route.operation.tag);
   }
   json::array tag_list;
   for (const auto& t : tags) tag_list.push_back(json::object{{"name", t}});
@@ -490,8 +297,8 @@ json::object build_document(const http::Router& router, const resources::Model& 
                                                                                                    {"bearerFormat", "JWT"}}}}}}}};
 }
 
-void add_routes(http::Router& router, const std::string& document) {
-  router.add(http::Method::kGet, "/api/openapi.json",
+void add_routes(Routes& routes, const std::string& document) {
+  routes.add(http::Method::kGet, "/api/openapi.json",
              [&document](http::Request&, http::Context&) -> Task<http::Response> {
                co_return http::Response::json_text(200, document);
              },

@@ -12,7 +12,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
-#include "auth/auth_json.hpp"
+#include "core/text_rules.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/json_text.hpp"
@@ -25,10 +25,8 @@ namespace json = boost::json;
 constexpr std::string_view kServerSet[] = {"id", "ownerId", "createdAt", "updatedAt"};
 constexpr std::size_t kMaxUrlLength = 2048;
 
-// Characters, not bytes: Boost.JSON hands over valid UTF-8, so count the non-continuation bytes.
-std::int64_t char_count(std::string_view s) {
-  return std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
+// Characters, not bytes: Boost.JSON hands over valid UTF-8.
+std::int64_t char_count(std::string_view s) { return static_cast<std::int64_t>(utf8_length(s)); }
 
 std::string number_text(double v) { return fmt::format("{}", v); }
 
@@ -132,7 +130,7 @@ std::optional<storage::Value> field_value(const FieldDecl& f, const re2::RE2* pa
   } else if (pattern && !RE2::PartialMatch(re2::StringPiece(s.data(), s.size()), *pattern)) {
     why = "does not match the pattern " + *f.pattern;
   } else if (f.type == FieldType::kEmail) {
-    auto normal = auth::normalise_email(s);
+    auto normal = normalise_email(s);
     if (!normal) why = "must be a valid email address";
     else return storage::Value(std::move(*normal));
   } else if (f.type == FieldType::kUrl && !valid_url(s)) {  // "" is no URL either (as for email)

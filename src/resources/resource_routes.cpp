@@ -4,19 +4,12 @@
 
 #include <boost/json/object.hpp>
 
-#include "auth/auth_middleware.hpp"
 #include "http/json_body.hpp"
+#include "resources/resource_openapi.hpp"
 #include "resources/resource_service.hpp"
 
 namespace keel::resources {
 namespace {
-
-// A request with a token that did not verify is refused, even where the rule is public:
-// the client meant to be somebody and should learn the token is bad.
-std::optional<http::Principal> caller_of(const http::Context& ctx) {
-  if (!ctx.principal && ctx.auth_failure) auth::authenticated(ctx);  // throws the token's 401
-  return ctx.principal;
-}
 
 std::optional<std::string> header(const http::Request& req, std::string_view name) {
   if (auto v = req.headers.get(name)) return std::string(*v);
@@ -24,8 +17,8 @@ std::optional<std::string> header(const http::Request& req, std::string_view nam
 }
 
 // The OpenAPI description of one operation on a resource: its bearer need follows the rule.
-http::RouteDoc doc_of(const Resource& r, Operation op, std::string summary) {
-  http::RouteDoc doc;
+openapi::Operation doc_of(const Resource& r, Operation op, std::string summary) {
+  openapi::Operation doc;
   doc.summary = std::move(summary);
   doc.tag = r.decl.name;
   const AccessRule& rule = r.decl.access.at(op);
@@ -43,43 +36,44 @@ http::Response record_response(int status, Rendered record) {
 
 }  // namespace
 
-void add_routes(http::Router& router, ResourceService& service) {
+void add_routes(openapi::Routes& routes, ResourceService& service) {
+  add_schemas(routes, service.model());
   for (const Resource& resource : service.model().resources()) {
     const Resource* r = &resource;
     const std::string collection = "/api/" + r->decl.name;
     const std::string item = collection + "/:id";
     const std::string& name = r->decl.name;
 
-    http::RouteDoc list_doc = doc_of(*r, Operation::kList, "List " + name + " (filters, sort, paging, fields, expand)");
+    openapi::Operation list_doc = doc_of(*r, Operation::kList, "List " + name + " (filters, sort, paging, fields, expand)");
     list_doc.response = name + ".list";
     list_doc.list = &r->catalog;
     list_doc.expandable = r->refs;
-    http::RouteDoc create_doc = doc_of(*r, Operation::kCreate, "Create a record of " + name);
+    openapi::Operation create_doc = doc_of(*r, Operation::kCreate, "Create a record of " + name);
     create_doc.request = name + ".create";
     create_doc.response = name;
     create_doc.status = 201;
     create_doc.errors = {409};
-    http::RouteDoc read_doc = doc_of(*r, Operation::kRead, "A record of " + name + " (ETag; If-None-Match answers 304)");
+    openapi::Operation read_doc = doc_of(*r, Operation::kRead, "A record of " + name + " (ETag; If-None-Match answers 304)");
     read_doc.response = name;
     read_doc.errors = {304};
-    http::RouteDoc update_doc = doc_of(*r, Operation::kUpdate, "Change fields of a record of " + name + " (partial; If-Match)");
+    openapi::Operation update_doc = doc_of(*r, Operation::kUpdate, "Change fields of a record of " + name + " (partial; If-Match)");
     update_doc.request = name + ".update";
     update_doc.response = name;
     update_doc.errors = {409, 412};
-    http::RouteDoc delete_doc = doc_of(*r, Operation::kDelete, "Delete a record of " + name + " (If-Match; onDelete rules apply)");
+    openapi::Operation delete_doc = doc_of(*r, Operation::kDelete, "Delete a record of " + name + " (If-Match; onDelete rules apply)");
     delete_doc.status = 204;
     delete_doc.errors = {409, 412};
 
-    router.add(http::Method::kGet, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
-      std::optional<http::Principal> caller = caller_of(ctx);
+    routes.add(http::Method::kGet, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+      std::optional<Principal> caller = ctx.caller.optional();
       std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
       RenderedList page = co_await service.list(*r, std::move(caller), std::move(params));
       co_return http::Response::json_text(200, std::move(page.json));
     }, list_doc);
 
-    router.add(http::Method::kPost, collection, [&service, r](http::Request&, http::Context& ctx) -> Task<http::Response> {
-      std::optional<http::Principal> caller = caller_of(ctx);
-      boost::json::object body = http::require_json_object(ctx);
+    routes.add(http::Method::kPost, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+      std::optional<Principal> caller = ctx.caller.optional();
+      boost::json::object body = http::require_json_object(req);
       Rendered record = co_await service.create(*r, std::move(caller), std::move(body));
       std::string location = "/api/v1/" + r->decl.name + "/" + record.id;
       http::Response res = record_response(201, std::move(record));
@@ -87,8 +81,8 @@ void add_routes(http::Router& router, ResourceService& service) {
       co_return res;
     }, create_doc);
 
-    router.add(http::Method::kGet, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
-      std::optional<http::Principal> caller = caller_of(ctx);
+    routes.add(http::Method::kGet, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+      std::optional<Principal> caller = ctx.caller.optional();
       std::string id(ctx.param("id"));
       Rendered record = co_await service.get(*r, std::move(caller), std::move(id));
       if (auto none_match = req.headers.get("If-None-Match"); none_match && etag_matches(*none_match, record.etag)) {
@@ -100,18 +94,18 @@ void add_routes(http::Router& router, ResourceService& service) {
     }, read_doc);
 
     auto update = [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
-      std::optional<http::Principal> caller = caller_of(ctx);
-      boost::json::object body = http::require_json_object(ctx);
+      std::optional<Principal> caller = ctx.caller.optional();
+      boost::json::object body = http::require_json_object(req);
       std::string id(ctx.param("id"));
       std::optional<std::string> if_match = header(req, "If-Match");
       Rendered record = co_await service.update(*r, std::move(caller), std::move(id), std::move(body), std::move(if_match));
       co_return record_response(200, std::move(record));
     };
-    router.add(http::Method::kPut, item, update, update_doc);
-    router.add(http::Method::kPatch, item, update, update_doc);
+    routes.add(http::Method::kPut, item, update, update_doc);
+    routes.add(http::Method::kPatch, item, update, update_doc);
 
-    router.add(http::Method::kDelete, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
-      std::optional<http::Principal> caller = caller_of(ctx);
+    routes.add(http::Method::kDelete, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+      std::optional<Principal> caller = ctx.caller.optional();
       std::string id(ctx.param("id"));
       std::optional<std::string> if_match = header(req, "If-Match");
       co_await service.remove(*r, std::move(caller), std::move(id), std::move(if_match));

@@ -1,13 +1,13 @@
 #pragma once
 
-#include "http/router.hpp"
+#include "openapi/registry.hpp"
 
 namespace keel::resources {
 
 class ResourceService;
 
 /// For every declared resource: GET/POST /api/{resource}, GET/PUT/PATCH/DELETE
-/// /api/{resource}/:id (API.md §5).
-void add_routes(http::Router& router, ResourceService& service);
+/// /api/{resource}/:id (API.md §5), with their OpenAPI operations and schemas.
+void add_routes(openapi::Routes& routes, ResourceService& service);
 
 }  // namespace keel::resources

@@ -11,27 +11,27 @@
 namespace keel::resources {
 namespace {
 
-bool is_admin(const std::optional<http::Principal>& caller) { return caller && caller->role == "admin"; }
+bool is_admin(const std::optional<Principal>& caller) { return caller && caller->role == "admin"; }
 
 // Denied: anonymous callers are asked to sign in, signed-in ones are refused.
-[[noreturn]] void deny(const std::optional<http::Principal>& caller) {
+[[noreturn]] void deny(const std::optional<Principal>& caller) {
   if (!caller) throw Error::unauthorized();
   throw Error::forbidden("The access rules of this resource do not allow this");
 }
 
-Reach require(const Resource& r, Operation op, const std::optional<http::Principal>& caller) {
+Reach require(const Resource& r, Operation op, const std::optional<Principal>& caller) {
   const Reach reach = reach_of(r.decl.access.at(op), caller);
   if (reach == Reach::kNone) deny(caller);
   return reach;
 }
 
-bool owns(const std::optional<http::Principal>& caller, const Row& row, const Resource& r) {
+bool owns(const std::optional<Principal>& caller, const Row& row, const Resource& r) {
   const auto* owner = std::get_if<std::string>(&row[r.owner_column()]);
   return caller && owner && *owner == caller->user_id;
 }
 
 // Whether the caller may see this record at all; records they may not are "not found".
-bool readable(const Resource& r, const std::optional<http::Principal>& caller, const Row& row) {
+bool readable(const Resource& r, const std::optional<Principal>& caller, const Row& row) {
   const Reach reach = reach_of(r.decl.access.at(Operation::kRead), caller);
   return reach == Reach::kAll || (reach == Reach::kOwn && owns(caller, row, r));
 }
@@ -50,7 +50,7 @@ void check_if_match(const std::optional<std::string>& if_match, const Resource& 
 
 }  // namespace
 
-Reach reach_of(const AccessRule& rule, const std::optional<http::Principal>& caller) noexcept {
+Reach reach_of(const AccessRule& rule, const std::optional<Principal>& caller) noexcept {
   if (is_admin(caller)) return Reach::kAll;
   Reach best = Reach::kNone;
   for (const std::string& grant : rule) {
@@ -78,7 +78,7 @@ bool etag_matches(std::string_view header, std::string_view etag) noexcept {
   return false;
 }
 
-Task<RenderedList> ResourceService::list(const Resource& r, std::optional<http::Principal> caller,
+Task<RenderedList> ResourceService::list(const Resource& r, std::optional<Principal> caller,
                                          std::vector<std::pair<std::string, std::string>> params) {
   const Reach reach = require(r, Operation::kList, caller);
   lists::ListOptions options{r.refs, caller ? caller->user_id : std::string()};
@@ -113,27 +113,19 @@ Task<RenderedList> ResourceService::list(const Resource& r, std::optional<http::
     for (const Row& row : found) map.emplace(std::get<std::string>(row[0]), record_json(target, row));
   }
 
-  RenderedList out;
-  out.json.reserve(64 + page.rows.size() * 256);
-  out.json += "{\"data\":[";
   std::vector<std::string> fields = q.fields;
   for (const auto& e : q.expand) {
     // An expanded field is shown even when `fields` leaves it out.
     if (!fields.empty() && std::find(fields.begin(), fields.end(), e) == fields.end()) fields.push_back(e);
   }
-  bool first = true;
-  for (const Row& row : page.rows) {
-    if (!first) out.json += ',';
-    first = false;
-    append_record_json(out.json, r, row, fields, q.expand.empty() ? nullptr : &expansions);
-  }
-  out.json += "],";
-  lists::append_meta(out.json, q, page);
-  out.json += '}';
+  RenderedList out;
+  out.json = lists::render_list(page.rows.size(), q, page, [&](std::string& json, std::size_t i) {
+    append_record_json(json, r, page.rows[i], fields, q.expand.empty() ? nullptr : &expansions);
+  });
   co_return out;
 }
 
-Task<Rendered> ResourceService::get(const Resource& r, std::optional<http::Principal> caller, std::string id) {
+Task<Rendered> ResourceService::get(const Resource& r, std::optional<Principal> caller, std::string id) {
   const Reach reach = require(r, Operation::kRead, caller);
   const std::optional<Row> row = co_await store_.find(r, std::move(id));
   if (!row || (reach == Reach::kOwn && !owns(caller, *row, r))) throw Error::not_found("No such record");
@@ -142,7 +134,7 @@ Task<Rendered> ResourceService::get(const Resource& r, std::optional<http::Princ
 
 // A ref must name a record that exists and that the caller may read (API.md §5).
 Task<void> ResourceService::check_refs(storage::Transaction& tx, const Resource& r,
-                                       const std::optional<http::Principal>& caller,
+                                       const std::optional<Principal>& caller,
                                        const std::vector<const storage::Value*>& values) {
   ErrorDetails details;
   for (std::size_t i = 0; i < r.decl.fields.size(); ++i) {
@@ -159,7 +151,7 @@ Task<void> ResourceService::check_refs(storage::Transaction& tx, const Resource&
   if (!details.empty()) throw Error::validation(std::move(details));
 }
 
-Task<Rendered> ResourceService::create(const Resource& r, std::optional<http::Principal> caller,
+Task<Rendered> ResourceService::create(const Resource& r, std::optional<Principal> caller,
                                        boost::json::object body) {
   require(r, Operation::kCreate, caller);
   std::vector<storage::Value> values = parse_create(r, body);
@@ -175,7 +167,7 @@ Task<Rendered> ResourceService::create(const Resource& r, std::optional<http::Pr
   co_return render(r, stored);
 }
 
-Task<Rendered> ResourceService::update(const Resource& r, std::optional<http::Principal> caller, std::string id,
+Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principal> caller, std::string id,
                                        boost::json::object body, std::optional<std::string> if_match) {
   const Reach reach = require(r, Operation::kUpdate, caller);
   const FieldValues changes = parse_patch(r, body);
@@ -193,7 +185,7 @@ Task<Rendered> ResourceService::update(const Resource& r, std::optional<http::Pr
   co_return render(r, stored);
 }
 
-Task<void> ResourceService::remove(const Resource& r, std::optional<http::Principal> caller, std::string id,
+Task<void> ResourceService::remove(const Resource& r, std::optional<Principal> caller, std::string id,
                                    std::optional<std::string> if_match) {
   const Reach reach = require(r, Operation::kDelete, caller);
   co_await store_.database().transaction([&](storage::Transaction& tx) -> Task<void> {

@@ -7,7 +7,7 @@
 #include <boost/json/fwd.hpp>
 
 #include "core/async.hpp"
-#include "http/context.hpp"
+#include "core/principal.hpp"
 #include "lists/list_query.hpp"
 #include "resources/resource_model.hpp"
 #include "resources/resource_store.hpp"
@@ -19,7 +19,7 @@ enum class Reach { kNone, kOwn, kAll };
 
 /// What `rule` grants `caller` (API.md §5): admins everything; `public`, `authenticated` and a
 /// matching `role:` all records; `owner` the caller's own.
-Reach reach_of(const AccessRule& rule, const std::optional<http::Principal>& caller) noexcept;
+Reach reach_of(const AccessRule& rule, const std::optional<Principal>& caller) noexcept;
 
 /// A record as the API shows it, with its ETag.
 struct Rendered {
@@ -42,23 +42,23 @@ class ResourceService {
       : model_(model), store_(store), cursors_(cursors) {}
 
   /// One page of records the caller may list, as the query parameters ask.
-  Task<RenderedList> list(const Resource& r, std::optional<http::Principal> caller,
+  Task<RenderedList> list(const Resource& r, std::optional<Principal> caller,
                           std::vector<std::pair<std::string, std::string>> params);
   /// A record the caller may read.
-  Task<Rendered> get(const Resource& r, std::optional<http::Principal> caller, std::string id);
+  Task<Rendered> get(const Resource& r, std::optional<Principal> caller, std::string id);
   /// Creates a record from a validated body, owned by the caller.
-  Task<Rendered> create(const Resource& r, std::optional<http::Principal> caller, boost::json::object body);
+  Task<Rendered> create(const Resource& r, std::optional<Principal> caller, boost::json::object body);
   /// Applies a partial update; `if_match` is the request's If-Match header, if any.
-  Task<Rendered> update(const Resource& r, std::optional<http::Principal> caller, std::string id,
+  Task<Rendered> update(const Resource& r, std::optional<Principal> caller, std::string id,
                         boost::json::object body, std::optional<std::string> if_match);
   /// Deletes a record; `if_match` as for update.
-  Task<void> remove(const Resource& r, std::optional<http::Principal> caller, std::string id,
+  Task<void> remove(const Resource& r, std::optional<Principal> caller, std::string id,
                     std::optional<std::string> if_match);
 
   const Model& model() const noexcept { return model_; }
 
  private:
-  Task<void> check_refs(storage::Transaction& tx, const Resource& r, const std::optional<http::Principal>& caller,
+  Task<void> check_refs(storage::Transaction& tx, const Resource& r, const std::optional<Principal>& caller,
                         const std::vector<const storage::Value*>& values);
 
   const Model& model_;

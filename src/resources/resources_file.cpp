@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "auth/auth_json.hpp"
+#include "core/text_rules.hpp"
 
 namespace keel::resources {
 namespace {
@@ -101,7 +101,7 @@ boost::json::value parse_default(const Place& p, const FieldDecl& f, const YAML:
         bad("breaks minLength/maxLength");
       }
       if (f.pattern && !RE2::PartialMatch(text, RE2(*f.pattern))) bad("does not match the pattern");
-      if (f.type == FieldType::kEmail && !auth::normalise_email(text)) bad("is not a valid email address");
+      if (f.type == FieldType::kEmail && !normalise_email(text)) bad("is not a valid email address");
       if (f.type == FieldType::kDatetime && !normalise_timestamp(text)) bad("is not an RFC 3339 date-time");
       return boost::json::value(text);
     }

@@ -1,33 +1,24 @@
 #include "users/user_routes.hpp"
 
-
 #include <algorithm>
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "auth/auth_json.hpp"
-#include "auth/auth_middleware.hpp"
 #include "core/error.hpp"
 #include "http/json_body.hpp"
 #include "lists/list_page.hpp"
+#include "core/password_hasher.hpp"
+#include "core/text_rules.hpp"
+#include "users/user_json.hpp"
 #include "users/user_store.hpp"
 #include "users/user_service.hpp"
 
 namespace keel::users {
 namespace {
-
-std::optional<std::string> optional_string(const boost::json::object& body, const char* field, ErrorDetails& details) {
-  const auto* v = body.if_contains(field);
-  if (!v) return std::nullopt;
-  if (!v->is_string()) {
-    details[field] = "must be a string";
-    return std::nullopt;
-  }
-  return std::string(v->as_string());
-}
 
 void check_role(const std::optional<std::string>& role, const std::vector<std::string>& declared,
                 ErrorDetails& details) {
@@ -39,65 +30,90 @@ void check_role(const std::optional<std::string>& role, const std::vector<std::s
 
 // Everything register validates, plus an optional role.
 NewUser parse_new_user(const boost::json::object& body, const std::vector<std::string>& declared) {
-  boost::json::object rest = body;
-  const auto* role_value = body.if_contains("role");
   ErrorDetails details;
-  std::optional<std::string> role;
-  if (role_value) {
-    role = optional_string(body, "role", details);
-    rest.erase("role");
-  }
+  NewUser user = parse_account(body, {"role"}, details);
+  std::optional<std::string> role = http::read_optional_string(body, "role", details);
   check_role(role, declared, details);
-  auth::RegisterInput in;
-  try {
-    in = auth::parse_register(rest);
-  } catch (const Error& e) {
-    for (const auto& [k, v] : e.details()) details[k] = v;
-  }
   if (!details.empty()) throw Error::validation(std::move(details));
-  return NewUser{std::move(in.email), std::move(in.password), std::move(in.name), role.value_or("user")};
+  if (role) user.role = std::move(*role);
+  return user;
 }
 
 UserPatch parse_patch(const boost::json::object& body, const std::vector<std::string>& declared) {
   ErrorDetails details;
-  for (const auto& [key, value] : body) {
-    static constexpr std::string_view kKnown[] = {"email", "password", "name", "role", "currentPassword"};
-    if (std::find(std::begin(kKnown), std::end(kKnown), std::string_view(key)) == std::end(kKnown)) {
-      details[std::string(key)] = "is not a known field";
-    }
-  }
+  http::reject_unknown_fields(body, {"email", "password", "name", "role", "currentPassword"}, details);
   UserPatch patch;
-  if (auto email = optional_string(body, "email", details)) {
-    if (auto normal = auth::normalise_email(*email)) {
+  if (auto email = http::read_optional_string(body, "email", details)) {
+    if (auto normal = normalise_email(*email)) {
       patch.email = std::move(*normal);
     } else {
       details["email"] = "must be a valid email address";
     }
   }
-  if (auto password = optional_string(body, "password", details)) {
-    auth::check_password(*password, details);
+  if (auto password = http::read_optional_string(body, "password", details)) {
+    check_password(*password, details);
     patch.password = std::move(password);
   }
-  if (auto name = optional_string(body, "name", details)) patch.name = auth::check_name(*name, details);
-  patch.role = optional_string(body, "role", details);
+  if (auto name = http::read_optional_string(body, "name", details)) patch.name = check_name(*name, details);
+  patch.role = http::read_optional_string(body, "role", details);
   check_role(patch.role, declared, details);
-  patch.current_password = optional_string(body, "currentPassword", details);
+  patch.current_password = http::read_optional_string(body, "currentPassword", details);
   if (!details.empty()) throw Error::validation(std::move(details));
   return patch;
 }
 
+// The bodies of API.md §4; `role` is given its enum by add_schemas.
+constexpr std::string_view kSchemas = R"json({
+  "User": {
+    "type": "object", "required": ["id", "email", "name", "role", "createdAt", "updatedAt"], "additionalProperties": false,
+    "properties": {
+      "id": {"type": "string", "format": "uuid"}, "email": {"type": "string", "format": "email"},
+      "name": {"type": "string"}, "role": {"type": "string"},
+      "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}
+  },
+  "UserCreate": {
+    "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
+    "properties": {
+      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "minLength": 8},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"}},
+    "example": {"email": "grace@example.com", "password": "another horse", "name": "Grace", "role": "admin"}
+  },
+  "UserUpdate": {
+    "type": "object", "additionalProperties": false,
+    "properties": {
+      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "minLength": 8},
+      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"},
+      "currentPassword": {"type": "string", "description": "required to change your own password"}}
+  },
+  "UserList": {
+    "type": "object", "required": ["data", "meta"], "additionalProperties": false,
+    "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+                   "meta": {"$ref": "#/components/schemas/ListMeta"}}
+  }
+})json";
+
+void add_schemas(openapi::Routes& routes, const std::vector<std::string>& roles) {
+  auto schemas = boost::json::parse(kSchemas).as_object();
+  boost::json::array all{"admin", "user"};
+  for (const auto& r : roles) all.emplace_back(r);
+  for (const char* name : {"User", "UserCreate", "UserUpdate"}) {
+    schemas[name].as_object()["properties"].as_object()["role"] = boost::json::object{{"type", "string"}, {"enum", all}};
+  }
+  for (auto& [name, schema] : schemas) routes.add_schema(std::string(name), std::move(schema.as_object()));
+}
+
 }  // namespace
 
-void add_routes(http::Router& router, UserService& users, std::vector<std::string> roles) {
-  router.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
-    http::Principal caller = auth::authenticated(ctx);
+void add_routes(openapi::Routes& routes, UserService& users, std::vector<std::string> roles) {
+  add_schemas(routes, roles);
+
+  routes.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    Principal caller = ctx.caller.require();
     std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
     const UserPage result = co_await users.list(std::move(caller), std::move(params));
     const auto& fields = result.query.fields;
-    std::string body = "{\"data\":[";
-    for (const auto& u : result.users) {
-      if (body.back() != '[') body += ',';
-      boost::json::object user = auth::user_json(u);
+    std::string body = lists::render_list(result.users.size(), result.query, result.page, [&](std::string& out, std::size_t i) {
+      boost::json::object user = user_json(result.users[i]);
       if (!fields.empty()) {
         // `fields` keeps only those (and id), as on every list route.
         for (auto it = user.begin(); it != user.end();) {
@@ -105,46 +121,43 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
           it = keep ? std::next(it) : user.erase(it);
         }
       }
-      body += boost::json::serialize(user);
-    }
-    body += "],";
-    lists::append_meta(body, result.query, result.page);
-    body += '}';
+      out += boost::json::serialize(user);
+    });
     co_return http::Response::json_text(200, std::move(body));
   }, {.summary = "List users (admins)", .tag = "users", .bearer = true, .response = "UserList", .list = &users_catalog()});
 
-  router.add(http::Method::kPost, "/api/users", [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    http::Principal caller = auth::authenticated(ctx);
-    NewUser input = parse_new_user(http::require_json_object(ctx), roles);
+  routes.add(http::Method::kPost, "/api/users", [&users, roles](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    Principal caller = ctx.caller.require();
+    NewUser input = parse_new_user(http::require_json_object(req), roles);
     const User user = co_await users.create(std::move(caller), std::move(input));
-    http::Response res = http::Response::json(201, auth::user_json(user));
+    http::Response res = http::Response::json(201, user_json(user));
     res.headers.set("Location", "/api/v1/users/" + user.id);
     co_return res;
   }, {.summary = "Create a user with a role (admins)", .tag = "users", .bearer = true, .request = "UserCreate", .response = "User", .status = 201, .errors = {409}});
 
-  router.add(http::Method::kGet, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    http::Principal caller = auth::authenticated(ctx);
+  routes.add(http::Method::kGet, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    Principal caller = ctx.caller.require();
     const User user = co_await users.get(std::move(caller), std::string(ctx.param("id")));
-    co_return http::Response::json(200, auth::user_json(user));
+    co_return http::Response::json(200, user_json(user));
   }, {.summary = "A user (admins, or the user themself)", .tag = "users", .bearer = true, .response = "User"});
 
-  auto update = [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    http::Principal caller = auth::authenticated(ctx);
-    UserPatch patch = parse_patch(http::require_json_object(ctx), roles);
+  auto update = [&users, roles](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    Principal caller = ctx.caller.require();
+    UserPatch patch = parse_patch(http::require_json_object(req), roles);
     const User user = co_await users.update(std::move(caller), std::string(ctx.param("id")), std::move(patch));
-    co_return http::Response::json(200, auth::user_json(user));
+    co_return http::Response::json(200, user_json(user));
   };
-  const http::RouteDoc update_doc{.summary = "Change a user's name, email, password or role (partial)",
+  const openapi::Operation update_doc{.summary = "Change a user's name, email, password or role (partial)",
                                   .tag = "users",
                                   .bearer = true,
                                   .request = "UserUpdate",
                                   .response = "User",
                                   .errors = {409}};
-  router.add(http::Method::kPut, "/api/users/:id", update, update_doc);
-  router.add(http::Method::kPatch, "/api/users/:id", update, update_doc);
+  routes.add(http::Method::kPut, "/api/users/:id", update, update_doc);
+  routes.add(http::Method::kPatch, "/api/users/:id", update, update_doc);
 
-  router.add(http::Method::kDelete, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    http::Principal caller = auth::authenticated(ctx);
+  routes.add(http::Method::kDelete, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    Principal caller = ctx.caller.require();
     co_await users.remove(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::empty(204);
   }, {.summary = "Delete a user, their sessions and the records they own", .tag = "users", .bearer = true, .status = 204, .errors = {409}});

@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "http/router.hpp"
+#include "openapi/registry.hpp"
 
 namespace keel::users {
 
@@ -11,6 +11,6 @@ class UserService;
 
 /// GET/POST /api/users, GET/PUT/PATCH/DELETE /api/users/:id (API.md §4).
 /// `roles` are the roles the resources file declares, beyond admin and user.
-void add_routes(http::Router& router, UserService& users, std::vector<std::string> roles);
+void add_routes(openapi::Routes& routes, UserService& users, std::vector<std::string> roles);
 
 }  // namespace keel::users

@@ -2,25 +2,20 @@
 
 #include <algorithm>
 
-#include "auth/password_hasher.hpp"
-#include "auth/revocations.hpp"
-#include "auth/session_store.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/password_hasher.hpp"
 #include "users/user_store.hpp"
 
 namespace keel::users {
 namespace {
 
-
-bool is_admin(const http::Principal& p) { return p.role == "admin"; }
-
-void require_admin(const http::Principal& p) {
-  if (!is_admin(p)) throw Error::forbidden("Only admins may do this");
+void require_admin(const Principal& p) {
+  if (!p.is_admin()) throw Error::forbidden("Only admins may do this");
 }
 
-void require_admin_or_self(const http::Principal& p, const std::string& id) {
-  if (!is_admin(p) && p.user_id != id) throw Error::forbidden("You may only do this to your own account");
+void require_admin_or_self(const Principal& p, const std::string& id) {
+  if (!p.is_admin() && p.user_id != id) throw Error::forbidden("You may only do this to your own account");
 }
 
 Error last_admin() {
@@ -34,18 +29,18 @@ bool is_known_role(std::string_view role, const std::vector<std::string>& declar
   return role == "admin" || role == "user" || std::find(declared.begin(), declared.end(), role) != declared.end();
 }
 
-UserService::UserService(UserStore& users, auth::SessionStore& sessions, auth::Revocations& revocations,
-                         auth::PasswordHasher& passwords, const lists::CursorCodec& cursors)
-    : users_(users), cursors_(cursors), sessions_(sessions), revocations_(revocations), passwords_(passwords) {}
+UserService::UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords,
+                         const lists::CursorCodec& cursors)
+    : users_(users), cursors_(cursors), sessions_(sessions), passwords_(passwords) {}
 
-Task<UserPage> UserService::list(http::Principal caller, std::vector<std::pair<std::string, std::string>> params) {
+Task<UserPage> UserService::list(Principal caller, std::vector<std::pair<std::string, std::string>> params) {
   require_admin(caller);  // before the parameters: non-admins learn nothing from a 400
   lists::ListQuery query = lists::parse_list_query(params, users_catalog(), cursors_, {{}, caller.user_id});
   auto [users, page] = co_await users_.list(query, cursors_);
   co_return UserPage{std::move(users), std::move(query), std::move(page)};
 }
 
-Task<User> UserService::create(http::Principal caller, NewUser input) {
+Task<User> UserService::create(Principal caller, NewUser input) {
   require_admin(caller);
   std::string hash = co_await passwords_.hash(std::move(input.password));
   const std::string now = now_timestamp();
@@ -54,14 +49,14 @@ Task<User> UserService::create(http::Principal caller, NewUser input) {
   co_return user;
 }
 
-Task<User> UserService::get(http::Principal caller, std::string id) {
+Task<User> UserService::get(Principal caller, std::string id) {
   require_admin_or_self(caller, id);
   auto record = co_await users_.find_by_id(std::move(id));
   if (!record) throw Error::not_found("No such user");
   co_return std::move(record->user);
 }
 
-Task<User> UserService::update(http::Principal caller, std::string id, UserPatch patch) {
+Task<User> UserService::update(Principal caller, std::string id, UserPatch patch) {
   require_admin_or_self(caller, id);
   auto record = co_await users_.find_by_id(id);
   if (!record) throw Error::not_found("No such user");
@@ -70,7 +65,7 @@ Task<User> UserService::update(http::Principal caller, std::string id, UserPatch
 
   const bool role_changes = patch.role && *patch.role != user.role;
   if (role_changes) {
-    if (!is_admin(caller)) throw Error::forbidden("Only admins may change roles");
+    if (!caller.is_admin()) throw Error::forbidden("Only admins may change roles");
     if (user.role == "admin") {
       const std::int64_t admins = co_await users_.count_admins();
       if (admins <= 1) throw last_admin();
@@ -100,15 +95,15 @@ Task<User> UserService::update(http::Principal caller, std::string id, UserPatch
   if (!updated) throw Error::not_found("No such user");
 
   if (role_changes) {
-    co_await revoke_sessions(user.id, "");  // they sign in again and get the new role
+    co_await sessions_.revoke_user_sessions(user.id, "");  // they sign in again and get the new role
   } else if (password_changes) {
     std::string keep = self ? caller.session_id : std::string();  // not inside co_await: g++ 12
-    co_await revoke_sessions(user.id, std::move(keep));
+    co_await sessions_.revoke_user_sessions(user.id, std::move(keep));
   }
   co_return user;
 }
 
-Task<void> UserService::remove(http::Principal caller, std::string id) {
+Task<void> UserService::remove(Principal caller, std::string id) {
   require_admin_or_self(caller, id);
   auto record = co_await users_.find_by_id(id);
   if (!record) throw Error::not_found("No such user");
@@ -116,7 +111,7 @@ Task<void> UserService::remove(http::Principal caller, std::string id) {
     const std::int64_t admins = co_await users_.count_admins();
     if (admins <= 1) throw last_admin();
   }
-  co_await revoke_sessions(id, "");  // recorded first, so other instances learn of it
+  co_await sessions_.revoke_user_sessions(id, "");  // recorded first, so other instances learn of it
   co_await users_.remove(std::move(id));
 }
 
@@ -128,12 +123,6 @@ Task<bool> UserService::ensure_admin(std::string email, std::string password, st
   User user{new_uuid_v7(), std::move(email), std::move(name), "admin", now, now};
   co_await users_.create(std::move(user), std::move(hash));
   co_return true;
-}
-
-Task<void> UserService::revoke_sessions(std::string user_id, std::string keep) {
-  const std::int64_t now = now_unix_ms();
-  const auto revoked = co_await sessions_.revoke_user(std::move(user_id), std::move(keep), now);
-  for (const auto& sid : revoked) revocations_.add(sid, now);
 }
 
 }  // namespace keel::users

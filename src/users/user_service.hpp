@@ -5,16 +5,15 @@
 #include <vector>
 
 #include "core/async.hpp"
-#include "http/context.hpp"
+#include "core/principal.hpp"
 #include "lists/list_page.hpp"
 #include "lists/list_query.hpp"
+#include "users/session_revoker.hpp"
 #include "users/user.hpp"
 
-namespace keel::auth {
+namespace keel {
 class PasswordHasher;
-class SessionStore;
-class Revocations;
-}  // namespace keel::auth
+}
 
 namespace keel::users {
 
@@ -46,33 +45,29 @@ struct UserPage {
 /// does to the user's sessions. No HTTP or SQL here.
 class UserService {
  public:
-  UserService(UserStore& users, auth::SessionStore& sessions, auth::Revocations& revocations,
-              auth::PasswordHasher& passwords, const lists::CursorCodec& cursors);
+  UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords, const lists::CursorCodec& cursors);
 
   /// Admins only (403 otherwise).
-  Task<UserPage> list(http::Principal caller, std::vector<std::pair<std::string, std::string>> params);
+  Task<UserPage> list(Principal caller, std::vector<std::pair<std::string, std::string>> params);
   /// Admins only; 409 when the email is taken.
-  Task<User> create(http::Principal caller, NewUser input);
+  Task<User> create(Principal caller, NewUser input);
   /// Admins, or the user themself (403 for others); 404 when absent.
-  Task<User> get(http::Principal caller, std::string id);
+  Task<User> get(Principal caller, std::string id);
   /// Admins, or the user themself. Only admins change roles; a self password change needs the
   /// current password; the last admin can't be demoted (409). A password change revokes the
   /// user's other sessions, a role change all of them.
-  Task<User> update(http::Principal caller, std::string id, UserPatch patch);
+  Task<User> update(Principal caller, std::string id, UserPatch patch);
   /// Admins, or the user themself; the last admin can't be deleted (409). Sessions go too.
-  Task<void> remove(http::Principal caller, std::string id);
+  Task<void> remove(Principal caller, std::string id);
   /// Creates an admin with this email unless a user has it already (never changes a password).
   /// Returns true when it created one.
   Task<bool> ensure_admin(std::string email, std::string password, std::string name);
 
  private:
-  Task<void> revoke_sessions(std::string user_id, std::string keep);
-
   UserStore& users_;
   const lists::CursorCodec& cursors_;
-  auth::SessionStore& sessions_;
-  auth::Revocations& revocations_;
-  auth::PasswordHasher& passwords_;
+  SessionRevoker& sessions_;
+  PasswordHasher& passwords_;
 };
 
 /// Whether a user may hold `role`: "admin", "user", or one the resources file declares.

@@ -28,6 +28,7 @@
 #include <boost/json/value.hpp>
 
 #include "support/expect.hpp"
+#include "support/manual_clock.hpp"
 #include "support/test_server.hpp"
 
 namespace keel::test {
@@ -703,11 +704,13 @@ TEST(Auth, ExpiredTokenIsTokenExpired) {
 }
 
 TEST(Auth, AccessTokenExpiresAfterItsTtlAndRefreshStillWorks) {
-  TestServer server(with([](app::Config& c) { c.access_token_ttl = 1s; }));
+  ManualClock clock;
+  TestServer server(with([](app::Config& c) { c.access_token_ttl = 1s; }), {}, clock);
   HttpClient client = server.client();
   const json::object reg = register_user(client, "ada@example.com");
   EXPECT_EQ(reg.at("expiresIn").to_number<std::int64_t>(), 1);
-  std::this_thread::sleep_for(2100ms);
+  EXPECT_EQ(me(client, text(reg.at("accessToken"))).status, 200);
+  clock.advance(1100ms);  // exp has one-second resolution: past it whatever the start's fraction
   expect_error(me(client, text(reg.at("accessToken"))), 401, "TOKEN_EXPIRED");
   // The refresh token has its own, longer lifetime.
   const json::object renewed = expect_body(refresh(client, text(reg.at("refreshToken"))), 200);
@@ -801,13 +804,14 @@ TEST(Auth, ConcurrentRefreshesWithOneTokenBothSucceedWithTheSameToken) {
 }
 
 TEST(Auth, ReusingTheReplacedTokenAfterTheGraceRevokesTheSession) {
-  TestServer server(with([](app::Config& c) { c.refresh_reuse_interval = 1s; }));
+  ManualClock clock;
+  TestServer server(with([](app::Config& c) { c.refresh_reuse_interval = 1s; }), {}, clock);
   HttpClient client = server.client();
   const json::object reg = register_user(client, "ada@example.com");
   const json::object other_session = expect_body(login(client, "ada@example.com"), 200);
   const json::object first = expect_body(refresh(client, text(reg.at("refreshToken"))), 200);
 
-  std::this_thread::sleep_for(2100ms);
+  clock.advance(1100ms);
   expect_error(refresh(client, text(reg.at("refreshToken"))), 401, "UNAUTHORIZED");
 
   // The whole session is gone: its current refresh token and every access token with its sid.

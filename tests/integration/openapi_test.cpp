@@ -82,7 +82,7 @@ TEST(OpenApi, EveryRouteTheServerDispatchesOnIsDocumented) {
   const auto routes = server.app().router().routes();
   std::size_t operations = 0;
   for (const auto& route : routes) {
-    if (route.doc.hidden) continue;  // e.g. the /docs page and its files
+    if (route.pattern.starts_with("/docs")) continue;  // the /docs page and its files: not API operations
     SCOPED_TRACE(route.pattern);
     const std::string path = openapi_path(route.pattern);
     ASSERT_TRUE(doc.at("paths").as_object().contains(path)) << path;

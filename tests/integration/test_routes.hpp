@@ -19,8 +19,8 @@ namespace keel::test {
 ///   GET  /api/slow?ms= -> answers after a delay (for in-flight and stall tests)
 inline void add_test_routes(app::App& app) {
   auto& r = app.router();
-  r.add(http::Method::kPost, "/api/echo", [](http::Request&, http::Context& ctx) -> Task<http::Response> {
-    co_return http::Response::json(201, http::require_json_object(ctx));
+  r.add(http::Method::kPost, "/api/echo", [](http::Request& req, http::Context&) -> Task<http::Response> {
+    co_return http::Response::json(201, http::require_json_object(req));
   });
   r.add(http::Method::kGet, "/api/boom", [](http::Request&, http::Context&) -> Task<http::Response> {
     throw std::runtime_error("SELECT password_hash FROM users WHERE 1; at /srv/keel/src/secret.cpp:42");

@@ -64,7 +64,8 @@ app::Config test_config(const std::filesystem::path& dir) {
   return c;
 }
 
-TestServer::TestServer(std::function<void(app::Config&)> configure, std::function<void(app::App&)> before_start)
+TestServer::TestServer(std::function<void(app::Config&)> configure, std::function<void(app::App&)> before_start,
+                       const Clock& clock)
     : log_(std::make_shared<std::ostringstream>()), log_mutex_(std::make_shared<std::mutex>()) {
   // Client and server sockets share this process: make room for both ends of many connections.
   rlimit rl{};
@@ -79,7 +80,7 @@ TestServer::TestServer(std::function<void(app::Config&)> configure, std::functio
   }
   if (configure) configure(config);
   auto access = app::setup_logging(config, std::make_shared<CaptureSink>(log_, log_mutex_));
-  app_ = std::make_unique<app::App>(config, access);
+  app_ = std::make_unique<app::App>(config, access, clock);
   if (before_start) before_start(*app_);
   app_->start();
 }

@@ -33,9 +33,11 @@ app::Config test_config(const std::filesystem::path& dir);
 /// test PostgreSQL server) and its log captured. Stopped and removed on destruction.
 class TestServer {
  public:
-  /// `configure` adjusts the config; `before_start` may add routes (e.g. test-only ones).
+  /// `configure` adjusts the config; `before_start` may add routes (e.g. test-only ones);
+  /// token and session rules read `clock` (a ManualClock lets a test move time). The clock
+  /// must outlive the server.
   explicit TestServer(std::function<void(app::Config&)> configure = {},
-                      std::function<void(app::App&)> before_start = {});
+                      std::function<void(app::App&)> before_start = {}, const Clock& clock = Clock::system());
   ~TestServer();
 
   std::uint16_t port() const noexcept { return app_->port(); }

@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <thread>
 
 #include "core/error.hpp"
+#include "support/manual_clock.hpp"
 
 namespace keel::auth {
 namespace {
@@ -39,10 +39,14 @@ TEST(TokenService, AnotherSecretRefusesATokenThisThreadVerifiedBefore) {
 }
 
 TEST(TokenService, ACachedTokenStillExpires) {
-  const TokenService service(std::string(40, 'a'), "keel", std::chrono::seconds(1));
+  test::ManualClock clock;
+  clock.advance(std::chrono::milliseconds(1000 - clock.unix_ms() % 1000));  // to a whole second: iat is in seconds
+  const TokenService service(std::string(40, 'a'), "keel", std::chrono::seconds(1), clock);
   const auto token = service.issue("user-1", "user", "session-1").token;
   service.verify(token);
-  std::this_thread::sleep_for(std::chrono::milliseconds(2100));  // exp has one-second resolution
+  clock.advance(std::chrono::milliseconds(999));
+  EXPECT_NO_THROW(service.verify(token)) << "not yet: exp is iat + 1 s";
+  clock.advance(std::chrono::milliseconds(1));
   EXPECT_EQ(code_of(service, token), ErrorCode::kTokenExpired);
 }
 

@@ -18,17 +18,17 @@ Handler answer(std::string text) {
 
 struct Call {
   Response res;
+  Request req;
   Context ctx;
 };
 
 Call call(const Router& r, Method m, std::string path, std::string body = {}, std::string type = {}) {
-  Request req;
-  req.method = m;
-  req.path = std::move(path);
-  req.body = std::move(body);
-  if (!type.empty()) req.headers.set("Content-Type", type);
   Call c;
-  c.res = run_sync([&] { return r.dispatch(req, c.ctx); });
+  c.req.method = m;
+  c.req.path = std::move(path);
+  c.req.body = std::move(body);
+  if (!type.empty()) c.req.headers.set("Content-Type", type);
+  c.res = run_sync([&] { return r.dispatch(c.req, c.ctx); });
   return c;
 }
 
@@ -111,8 +111,8 @@ TEST_F(RouterTest, HeadIsServedByGetAndOptionsListsMethods) {
 
 TEST_F(RouterTest, BodyRoutesParseJsonFirst) {
   auto c = call(router, Method::kPost, "/api/users", R"({"a":1})", "application/json");
-  ASSERT_TRUE(c.ctx.json.has_value());
-  EXPECT_EQ(c.ctx.json->as_object().at("a").as_int64(), 1);
+  ASSERT_TRUE(c.req.json.has_value());
+  EXPECT_EQ(c.req.json->as_object().at("a").as_int64(), 1);
   EXPECT_EQ(code_of([&] { call(router, Method::kPost, "/api/users", "a=1", "application/x-www-form-urlencoded"); }),
             ErrorCode::kUnsupportedMediaType);
   EXPECT_EQ(code_of([&] { call(router, Method::kPost, "/api/users", "{", "application/json"); }), ErrorCode::kInvalidJson);

@@ -3,12 +3,11 @@
 #include <string>
 
 #include "core/async.hpp"
+#include "core/error.hpp"
 
 namespace keel {
-class BlockingPool;
-}
 
-namespace keel::auth {
+class BlockingPool;
 
 /// bcrypt (`$2b$`, libxcrypt) on a bounded CPU pool: hashing never runs on an I/O thread,
 /// and past the pool's queue a request gets 503 instead of waiting without bound.
@@ -29,6 +28,10 @@ class PasswordHasher {
   std::string dummy_hash_;
 };
 
+/// Records in `details["password"]` why a new password is refused: it must be 8–72 bytes
+/// (bcrypt reads at most 72: longer is refused, never silently truncated).
+void check_password(const std::string& password, ErrorDetails& details);
+
 /// The blocking primitives, for the pool and for tests: throw std::runtime_error on failure.
 std::string bcrypt_hash(const std::string& password, int cost);
 bool bcrypt_verify(const std::string& password, const std::string& hash);
@@ -37,4 +40,4 @@ bool bcrypt_verify(const std::string& password, const std::string& hash);
 /// keel does not spend a bcrypt run (~250 ms at cost 12) at start before it listens.
 std::string unmatchable_bcrypt_hash(int cost);
 
-}  // namespace keel::auth
+}  // namespace keel

@@ -1,4 +1,4 @@
-#include "auth/password_hasher.hpp"
+#include "core/password_hasher.hpp"
 
 #include <crypt.h>
 #include <sys/resource.h>
@@ -11,7 +11,7 @@
 
 #include "core/blocking_pool.hpp"
 
-namespace keel::auth {
+namespace keel {
 
 namespace {
 
@@ -25,6 +25,11 @@ void lower_priority_once() {
 }
 
 }  // namespace
+
+void check_password(const std::string& password, ErrorDetails& details) {
+  if (password.size() < 8) details["password"] = "must be at least 8 bytes";
+  if (password.size() > 72) details["password"] = "must be at most 72 bytes";
+}
 
 std::string bcrypt_hash(const std::string& password, int cost) {
   lower_priority_once();
@@ -76,4 +81,4 @@ Task<bool> PasswordHasher::verify(std::string password, std::string hash) {
   co_return known && ok;
 }
 
-}  // namespace keel::auth
+}  // namespace keel

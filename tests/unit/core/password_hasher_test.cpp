@@ -1,4 +1,4 @@
-#include "auth/password_hasher.hpp"
+#include "core/password_hasher.hpp"
 
 #include <crypt.h>
 #include <gtest/gtest.h>
@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-namespace keel::auth {
+namespace keel {
 namespace {
 
 TEST(PasswordHasher, HashesVerifyOnlyTheirOwnPassword) {
@@ -38,4 +38,4 @@ TEST(PasswordHasher, TheUnmatchableHashCostsARealBcryptRunAndMatchesNothing) {
 }
 
 }  // namespace
-}  // namespace keel::auth
+}  // namespace keel

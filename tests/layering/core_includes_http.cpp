@@ -1,0 +1,2 @@
+// Must not compile: core is the bottom layer and may not include http (tests/layering/check.cmake).
+#include "http/router.hpp"

@@ -1,0 +1,2 @@
+// Must compile: http builds on core. The control that shows the scratch targets build at all.
+#include "core/error.hpp"

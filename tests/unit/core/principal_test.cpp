@@ -1,0 +1,45 @@
+#include "core/principal.hpp"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+namespace keel {
+namespace {
+
+ErrorCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "no keel::Error thrown";
+  return ErrorCode::kInternal;
+}
+
+TEST(Caller, AnonymousIsRefusedWhereACallerIsRequiredAndNobodyWhereOptional) {
+  const Caller anonymous;
+  EXPECT_EQ(code_of([&] { anonymous.require(); }), ErrorCode::kUnauthorized);
+  EXPECT_EQ(anonymous.optional(), std::nullopt);
+  EXPECT_EQ(anonymous.user_id(), "");
+}
+
+TEST(Caller, ARefusedTokenIsNeverAnonymous) {
+  const Caller expired = Caller::refused(ErrorCode::kTokenExpired);
+  EXPECT_EQ(code_of([&] { expired.require(); }), ErrorCode::kTokenExpired);
+  EXPECT_EQ(code_of([&] { expired.optional(); }), ErrorCode::kTokenExpired) << "a public route still says why";
+  const Caller bad = Caller::refused(ErrorCode::kUnauthorized);
+  EXPECT_EQ(code_of([&] { bad.optional(); }), ErrorCode::kUnauthorized);
+}
+
+TEST(Caller, ASignedInCallerIsItsPrincipal) {
+  const Caller c = Caller::signed_in({"u1", "admin", "s1"});
+  EXPECT_EQ(c.require().user_id, "u1");
+  EXPECT_TRUE(c.require().is_admin());
+  ASSERT_TRUE(c.optional().has_value());
+  EXPECT_EQ(c.optional()->session_id, "s1");
+  EXPECT_EQ(c.user_id(), "u1");
+}
+
+}  // namespace
+}  // namespace keel
