@@ -1,10 +1,15 @@
-// The SQL each dialect writes where SQLite and PostgreSQL differ.
+// The SQL each dialect writes where SQLite and PostgreSQL differ, and the factory that picks the
+// database (and so the dialect) from DATABASE_URL.
 #include "storage/sql_dialect.hpp"
 
 #include <gtest/gtest.h>
 
+#include "core/blocking_pool.hpp"
+#include "core/metrics.hpp"
+#include "storage/open_database.hpp"
 #include "storage/postgres/postgres_dialect.hpp"
 #include "storage/sqlite/sqlite_dialect.hpp"
+#include "support/test_server.hpp"
 
 namespace keel::storage {
 namespace {
@@ -51,6 +56,22 @@ TEST(SqlDialect, PostgresFormatsCastsLocksAndPlacesNulls) {
 TEST(SqlDialect, LikeWildcardsAndTheEscapeMeanThemselves) {
   EXPECT_EQ(like_escaped("50%_off\\"), "50\\%\\_off\\\\");
   EXPECT_EQ(like_escaped("plain"), "plain");
+}
+
+TEST(OpenDatabase, TheUrlSchemePicksTheBackend) {
+  test::TempDir dir;
+  BlockingPool pool(1, 16);
+  Metrics metrics;
+  const auto sqlite = open_database("sqlite://" + (dir.path() / "keel.db").string(), 4, pool, metrics);
+  EXPECT_EQ(sqlite->name(), "sqlite");
+  // PostgreSQL connects lazily: nothing is dialled here.
+  const auto postgres = open_database("postgresql://keel@127.0.0.1:1/keel", 4, pool, metrics);
+  EXPECT_EQ(postgres->name(), "postgres");
+}
+
+TEST(OpenDatabase, OnlyAFileDatabaseHasAFile) {
+  EXPECT_EQ(database_file("sqlite://./data/keel.db"), "./data/keel.db");
+  EXPECT_EQ(database_file("postgresql://keel@localhost/keel"), std::nullopt);
 }
 
 }  // namespace
