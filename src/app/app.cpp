@@ -99,7 +99,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger)
       cursors_(cursor_key(jwt_secret_)),
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
-      resource_store_(*db_),
+      resource_store_(*db_, model_),
       resources_(model_, resource_store_, cursors_),
       user_store_(*db_),
       session_store_(*db_),

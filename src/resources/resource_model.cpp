@@ -61,25 +61,6 @@ Resource build(ResourceDecl decl, storage::Dialect dialect) {
   r.select_list += ", " + select_expr("owner_id", lists::Kind::kUuid, dialect);
   r.select_list += ", " + select_expr("created_at", lists::Kind::kDatetime, dialect);
   r.select_list += ", " + select_expr("updated_at", lists::Kind::kDatetime, dialect);
-  const bool pg = dialect == storage::Dialect::kPostgres;
-  r.find_sql = "SELECT " + r.select_list + " FROM " + r.table + " WHERE id = $1";
-  // SQLite's writer transaction already excludes other writers.
-  r.lock_sql = r.find_sql + (pg ? " FOR UPDATE" : "");
-  r.owner_sql = std::string("SELECT ") + (pg ? "owner_id::text" : "owner_id") + " FROM " + r.table + " WHERE id = $1" +
-                (pg ? " FOR SHARE" : "");
-  std::string columns = "id";
-  std::string values = "$1";
-  std::size_t placeholder = 1;
-  for (const FieldDecl& f : decl.fields) {
-    columns += ", " + quoted(f.name);
-    values += ", $" + std::to_string(++placeholder);
-  }
-  for (const char* c : {"owner_id", "created_at", "updated_at"}) {
-    columns += std::string(", ") + c;
-    values += ", $" + std::to_string(++placeholder);
-  }
-  r.insert_sql = "INSERT INTO " + r.table + " (" + columns + ") VALUES (" + values + ") RETURNING " + r.select_list;
-  r.delete_sql = "DELETE FROM " + r.table + " WHERE id = $1";
   r.decl = std::move(decl);
   return r;
 }

@@ -19,7 +19,8 @@ namespace keel::resources {
 std::string quoted(std::string_view name);
 
 /// One declared resource with what serving it needs, computed once at start: its SQL names
-/// and select list for the dialect, its list catalog and its compiled patterns.
+/// and select list for the dialect, its list catalog and its compiled patterns. Its statements
+/// are ResourceStore's.
 struct Resource {
   ResourceDecl decl;
   std::string table;        // quoted table name
@@ -27,12 +28,6 @@ struct Resource {
   lists::Catalog catalog;
   std::vector<std::shared_ptr<const re2::RE2>> patterns;  // per field; null when it has none
   std::vector<std::string> refs;                          // names of its ref fields
-  // The per-record statements, built once from the declaration (requests only bind values).
-  std::string find_sql;    // $1 id
-  std::string lock_sql;    // the same, row-locked for a write on PostgreSQL
-  std::string owner_sql;   // owner_id of $1 (kept, FOR SHARE, on PostgreSQL)
-  std::string insert_sql;  // $1 id, the fields in order, then owner, createdAt, updatedAt; RETURNING the row
-  std::string delete_sql;  // $1 id
 
   /// The index of a declared field, or -1.
   int field_index(std::string_view name) const noexcept;
