@@ -7,7 +7,7 @@
 
 #include "lists/list_query.hpp"
 #include "resources/declarations.hpp"
-#include "storage/database.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace re2 {
 class RE2;
@@ -40,21 +40,16 @@ struct Resource {
 /// Every declared resource, ready to serve.
 class Model {
  public:
-  Model(Declarations decls, storage::Dialect dialect);
+  Model(Declarations decls, const storage::SqlDialect& dialect);
 
   const std::vector<Resource>& resources() const noexcept { return resources_; }
   /// The resource of this name, or null.
   const Resource* find(std::string_view name) const noexcept;
   const std::vector<std::string>& roles() const noexcept { return roles_; }
-  storage::Dialect dialect() const noexcept { return dialect_; }
 
  private:
   std::vector<Resource> resources_;
   std::vector<std::string> roles_;
-  storage::Dialect dialect_;
 };
-
-/// The SQL select expression rendering a timestamp column as RFC 3339 with milliseconds.
-std::string timestamp_select(std::string_view column, storage::Dialect dialect);
 
 }  // namespace keel::resources

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::resources {
 namespace {
@@ -17,14 +18,13 @@ constexpr std::string_view kFindMany = "SELECT {} FROM {} WHERE id IN ({})";
 }  // namespace
 
 ResourceStore::ResourceStore(storage::Database& db, const Model& model) : db_(db) {
-  const bool pg = db.dialect() == storage::Dialect::kPostgres;
+  const storage::SqlDialect& d = db.dialect();
   for (const Resource& r : model.resources()) {
     Statements s;
     s.find = fmt::format(kFind, r.select_list, r.table);
-    // SQLite's writer transaction already excludes other writers.
-    s.lock = s.find + (pg ? " FOR UPDATE" : "");
-    // On PostgreSQL FOR SHARE keeps the referenced record until the referencing write commits.
-    s.owner = fmt::format(kOwner, pg ? "owner_id::text" : "owner_id", r.table, pg ? " FOR SHARE" : "");
+    s.lock = s.find + std::string(d.for_update());
+    // The referenced record can't go before the referencing write commits.
+    s.owner = fmt::format(kOwner, d.uuid_text("owner_id"), r.table, d.for_share());
     std::string columns = "id";
     std::string values = "$1";
     std::size_t placeholder = 1;

@@ -25,7 +25,7 @@ class ResourceStore {
 
   /// The record with this id, if any.
   Task<std::optional<Row>> find(const Resource& r, std::string id);
-  /// The same inside a transaction; on PostgreSQL the row stays locked until it ends.
+  /// The same inside a transaction; where the dialect locks rows, it stays locked until it ends.
   Task<std::optional<Row>> find_for_update(storage::Transaction& tx, const Resource& r, std::string id);
   /// Whether a record exists and who owns it: nullopt when absent, else its owner ("" for none).
   Task<std::optional<std::string>> owner_of(storage::Transaction& tx, const Resource& r, std::string id);

@@ -17,7 +17,7 @@ enum class ColumnType { kText, kInteger, kNumber, kBoolean, kTimestamp, kJson, k
 /// What differs between the SQL of SQLite and of PostgreSQL, as fragments the stores compose.
 /// A fragment a dialect does not need is empty, so the SQL built around it reads as if it had
 /// been written for that dialect alone. Placeholders are `$1..$n` in both, and every value is
-/// still bound, never spliced. Stateless: one per backend.
+/// still bound, never spliced. Stateless; Database::dialect() hands out the one of its backend.
 class SqlDialect {
  public:
   virtual ~SqlDialect() = default;
