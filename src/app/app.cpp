@@ -30,22 +30,12 @@
 #include "ops/ops_routes.hpp"
 #include "openapi/openapi_document.hpp"
 #include "storage/migrations/migrator.hpp"
-#include "storage/postgres/postgres_database.hpp"
-#include "storage/sqlite/sqlite_database.hpp"
+#include "storage/open_database.hpp"
 
 namespace keel::app {
 
 std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics) {
-  const std::string& url = config.database_url;
-  if (url.starts_with("sqlite://")) {
-    storage::SqliteOptions options;
-    options.path = storage::sqlite_path_from_url(url);
-    return std::make_unique<storage::SqliteDatabase>(options, pool, metrics);
-  }
-  storage::PostgresOptions options;
-  options.url = url;
-  options.pool_size = config.db_pool_size;
-  return std::make_unique<storage::PostgresDatabase>(options, metrics);
+  return storage::open_database(config.database_url, config.db_pool_size, pool, metrics);
 }
 
 namespace {
@@ -69,8 +59,8 @@ std::string resolve_jwt_secret(const Config& config) {
 
   // Development: one secret per data folder, so tokens survive restarts.
   std::filesystem::path folder = "data";
-  if (config.database_url.starts_with("sqlite://")) {
-    const std::filesystem::path db(storage::sqlite_path_from_url(config.database_url));
+  if (const auto file = storage::database_file(config.database_url)) {
+    const std::filesystem::path db(*file);
     if (db.has_parent_path()) folder = db.parent_path();
   }
   const std::filesystem::path file = folder / "jwt-secret";
@@ -109,7 +99,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
       cursors_(cursor_key(jwt_secret_)),
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
-      resource_store_(*db_),
+      resource_store_(*db_, model_),
       resources_(model_, resource_store_, cursors_),
       user_store_(*db_),
       session_store_(*db_),

@@ -35,7 +35,7 @@ class logger;
 
 namespace keel::app {
 
-/// Opens the database DATABASE_URL names; throws ConfigError when it can't be used.
+/// Opens the database DATABASE_URL names (storage::open_database, which throws when it can't).
 std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics);
 
 /// JWT_SECRET, or in development one generated on first start and kept (mode 0600) in the

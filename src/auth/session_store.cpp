@@ -1,6 +1,9 @@
 #include "auth/session_store.hpp"
 
+#include <fmt/format.h>
+
 #include "core/ids.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::auth {
 namespace {
@@ -8,30 +11,25 @@ namespace {
 constexpr std::string_view kInsert =
     "INSERT INTO sessions (id, user_id, refresh_hash, previous_hash, rotated_at_ms, expires_at_ms, created_at) "
     "VALUES ($1, $2, $3, NULL, $4, $5, $6)";
-constexpr std::string_view kFindSqlite =
-    "SELECT id, user_id, refresh_hash, previous_hash, rotated_at_ms, expires_at_ms, revoked_at_ms "
-    "FROM sessions WHERE id = $1";
-constexpr std::string_view kFindPostgres =
-    "SELECT id::text, user_id::text, refresh_hash, previous_hash, rotated_at_ms, expires_at_ms, revoked_at_ms "
+// The {} are uuid columns read as text (id, user_id).
+constexpr std::string_view kFind =
+    "SELECT {}, {}, refresh_hash, previous_hash, rotated_at_ms, expires_at_ms, revoked_at_ms "
     "FROM sessions WHERE id = $1";
 constexpr std::string_view kRotate =
     "UPDATE sessions SET previous_hash = refresh_hash, refresh_hash = $3, rotated_at_ms = $4 "
     "WHERE id = $1 AND refresh_hash = $2 AND revoked_at_ms IS NULL";
 constexpr std::string_view kRevoke =
     "UPDATE sessions SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL";
-constexpr std::string_view kRevokedSinceSqlite =
-    "SELECT id, revoked_at_ms FROM sessions WHERE revoked_at_ms >= $1";
-constexpr std::string_view kRevokedSincePostgres =
-    "SELECT id::text, revoked_at_ms FROM sessions WHERE revoked_at_ms >= $1";
-
-constexpr std::string_view kLiveOfUserSqlite =
-    "SELECT id FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL";
-constexpr std::string_view kLiveOfUserPostgres =
-    "SELECT id::text FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL";
-
-bool postgres(const storage::Database& db) { return db.dialect() == storage::Dialect::kPostgres; }
+constexpr std::string_view kRevokedSince = "SELECT {}, revoked_at_ms FROM sessions WHERE revoked_at_ms >= $1";
+constexpr std::string_view kLiveOfUser = "SELECT {} FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL";
 
 }  // namespace
+
+SessionStore::SessionStore(storage::Database& db)
+    : db_(db),
+      find_(fmt::format(kFind, db.dialect().uuid_text("id"), db.dialect().uuid_text("user_id"))),
+      live_of_user_(fmt::format(kLiveOfUser, db.dialect().uuid_text("id"))),
+      revoked_since_(fmt::format(kRevokedSince, db.dialect().uuid_text("id"))) {}
 
 Task<void> SessionStore::create(Session s, std::string created_at) {
   storage::Params params{s.id, s.user_id, s.refresh_hash, s.rotated_at_ms, s.expires_at_ms, std::move(created_at)};
@@ -41,8 +39,7 @@ Task<void> SessionStore::create(Session s, std::string created_at) {
 Task<std::optional<Session>> SessionStore::find(std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
   storage::Params params{std::move(id)};
-  std::string sql(postgres(db_) ? kFindPostgres : kFindSqlite);
-  const storage::Result r = co_await db_.query(std::move(sql), std::move(params));
+  const storage::Result r = co_await db_.query(find_, std::move(params));
   if (r.rows.empty()) co_return std::nullopt;
   const auto& row = r.rows[0];
   Session s;
@@ -71,8 +68,7 @@ Task<std::vector<std::string>> SessionStore::revoke_user(std::string user_id, st
   std::vector<std::string> revoked;
   if (!is_uuid(user_id)) co_return revoked;
   storage::Params params{user_id};
-  std::string sql(postgres(db_) ? kLiveOfUserPostgres : kLiveOfUserSqlite);
-  const storage::Result live = co_await db_.query(std::move(sql), std::move(params));
+  const storage::Result live = co_await db_.query(live_of_user_, std::move(params));
   for (const auto& row : live.rows) {
     std::string id = std::get<std::string>(row[0]);
     if (id == keep) continue;
@@ -84,8 +80,7 @@ Task<std::vector<std::string>> SessionStore::revoke_user(std::string user_id, st
 
 Task<std::vector<std::pair<std::string, std::int64_t>>> SessionStore::revoked_since(std::int64_t since_ms) {
   storage::Params params{since_ms};
-  std::string sql(postgres(db_) ? kRevokedSincePostgres : kRevokedSinceSqlite);
-  const storage::Result r = co_await db_.query(std::move(sql), std::move(params));
+  const storage::Result r = co_await db_.query(revoked_since_, std::move(params));
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& row : r.rows) out.emplace_back(std::get<std::string>(row[0]), std::get<std::int64_t>(row[1]));
   co_return out;

@@ -24,7 +24,8 @@ struct Session {
 /// The sessions table. Refresh tokens are never stored, only their SHA-256 hashes.
 class SessionStore {
  public:
-  explicit SessionStore(storage::Database& db) : db_(db) {}
+  /// Builds its statements in db's dialect.
+  explicit SessionStore(storage::Database& db);
 
   Task<void> create(Session session, std::string created_at);
   Task<std::optional<Session>> find(std::string id);
@@ -40,6 +41,9 @@ class SessionStore {
 
  private:
   storage::Database& db_;
+  std::string find_;           // $1 id
+  std::string live_of_user_;   // $1 user id
+  std::string revoked_since_;  // $1 ms
 };
 
 }  // namespace keel::auth

@@ -6,7 +6,7 @@
 
 namespace keel::lists {
 
-Statement page_statement(storage::Dialect dialect, const Source& source, const ListQuery& q) {
+Statement page_statement(const storage::SqlDialect& dialect, const Source& source, const ListQuery& q) {
   Statement out{{}, source.params};
   ListSql sql(dialect, out.params);
   const std::string filters = sql.filters(q);
@@ -17,7 +17,7 @@ Statement page_statement(storage::Dialect dialect, const Source& source, const L
   return out;
 }
 
-Statement count_statement(storage::Dialect dialect, const Source& source, const ListQuery& q) {
+Statement count_statement(const storage::SqlDialect& dialect, const Source& source, const ListQuery& q) {
   Statement out{{}, source.params};
   ListSql sql(dialect, out.params);
   const std::string filters = sql.filters(q);

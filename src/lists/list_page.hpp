@@ -36,9 +36,9 @@ struct Statement {
 
 /// The statement that reads a page: `limit + 1` rows (the extra one says whether another page
 /// follows), filtered, sorted, after the cursor or at the page's offset.
-Statement page_statement(storage::Dialect dialect, const Source& source, const ListQuery& q);
+Statement page_statement(const storage::SqlDialect& dialect, const Source& source, const ListQuery& q);
 /// The statement that counts the filtered rows (offset paging's total).
-Statement count_statement(storage::Dialect dialect, const Source& source, const ListQuery& q);
+Statement count_statement(const storage::SqlDialect& dialect, const Source& source, const ListQuery& q);
 
 /// Reads one page: the filtered, sorted rows after the cursor (or at the page's offset), and
 /// in offset paging the total. Two statements in offset paging, one with a cursor.

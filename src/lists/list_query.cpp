@@ -88,16 +88,6 @@ bool parse_int(std::string_view text, std::int64_t min, std::int64_t max, std::i
   return true;
 }
 
-// '%' and '_' mean themselves in contains/startsWith.
-std::string like_escaped(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '%' || ch == '_' || ch == '\\') out.push_back('\\');
-    out.push_back(ch);
-  }
-  return out;
-}
-
 boost::json::value to_json(const storage::Value& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return *i;
   if (const auto* d = std::get_if<double>(&v)) return *d;
@@ -260,7 +250,8 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
         if (auto v = typed(*column, item, why)) f.values.push_back(std::move(*v));
       }
     } else if (op == Op::kContains || op == Op::kStartsWith) {
-      const std::string escaped = like_escaped(value);
+      // '%' and '_' mean themselves in contains/startsWith.
+      const std::string escaped = storage::like_escaped(value);
       f.values.emplace_back(op == Op::kContains ? "%" + escaped + "%" : escaped + "%");
     } else if (auto v = typed(*column, value, why)) {
       f.values.push_back(std::move(*v));
@@ -316,19 +307,18 @@ std::string ListSql::param(storage::Value v) {
 // Text compares bytewise in both dialects (SQLite's BINARY, PostgreSQL's "C"), so lists sort
 // and page the same whichever database holds them.
 std::string ListSql::comparable(const Column& c) const {
-  if (dialect_ == storage::Dialect::kPostgres && c.kind == Kind::kText) return c.sql + " COLLATE \"C\"";
+  if (c.kind == Kind::kText) return c.sql + std::string(dialect_.text_collation());
   return c.sql;
 }
 
 std::string ListSql::filters(const ListQuery& q) {
-  const bool pg = dialect_ == storage::Dialect::kPostgres;
   std::string out;
   for (const Filter& f : q.filters) {
     const Column& c = *f.column;
     std::string clause;
     switch (f.op) {
       case Op::kEq: clause = c.sql + " = " + param(f.values[0]); break;
-      case Op::kNe: clause = c.sql + (pg ? " IS DISTINCT FROM " : " IS NOT ") + param(f.values[0]); break;
+      case Op::kNe: clause = dialect_.distinct_from(c.sql, param(f.values[0])); break;
       case Op::kGt: clause = comparable(c) + " > " + param(f.values[0]); break;
       case Op::kGte: clause = comparable(c) + " >= " + param(f.values[0]); break;
       case Op::kLt: clause = comparable(c) + " < " + param(f.values[0]); break;
@@ -343,8 +333,7 @@ std::string ListSql::filters(const ListQuery& q) {
       }
       case Op::kContains:
       case Op::kStartsWith:
-        // SQLite's LIKE ignores ASCII case; PostgreSQL's ILIKE ignores case in every script.
-        clause = c.sql + (pg ? " ILIKE " : " LIKE ") + param(f.values[0]) + " ESCAPE '\\'";
+        clause = dialect_.like_ignoring_case(c.sql, param(f.values[0]));
         break;
       case Op::kExists:
         clause = c.sql + (std::get<std::int64_t>(f.values[0]) ? " IS NOT NULL" : " IS NULL");
@@ -387,15 +376,14 @@ std::string ListSql::after(const ListQuery& q) {
 }
 
 std::string ListSql::order_by(const ListQuery& q) const {
-  const bool pg = dialect_ == storage::Dialect::kPostgres;
   std::string out;
   for (const SortKey& k : q.sort) {
     out += (out.empty() ? "" : ", ") + comparable(*k.column);
-    // NULL is the smallest value. PostgreSQL's default puts it last ascending and first
-    // descending, so nullable columns say where; non-null ones keep the plain form, which is
-    // what a backward scan of their (ascending) index gives.
-    if (k.descending) out += pg && k.column->nullable ? " DESC NULLS LAST" : " DESC";
-    else if (pg && k.column->nullable) out += " NULLS FIRST";
+    if (k.descending) out += " DESC";
+    // NULL is the smallest value: nullable columns say so where the dialect's default differs;
+    // non-null ones keep the plain form, which is what a backward scan of their (ascending)
+    // index gives.
+    if (k.column->nullable) out += k.descending ? dialect_.nulls_last() : dialect_.nulls_first();
   }
   return out;
 }

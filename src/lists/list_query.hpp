@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "storage/database.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::lists {
 
@@ -94,10 +95,11 @@ struct ListOptions {
 ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>>& params, const Catalog& catalog,
                            const CursorCodec& cursors, const ListOptions& options);
 
-/// SQL fragments built from a ListQuery; values are appended to `params` as `$n`.
+/// SQL fragments built from a ListQuery in the database's dialect; values are appended to
+/// `params` as `$n`.
 class ListSql {
  public:
-  ListSql(storage::Dialect dialect, storage::Params& params) : dialect_(dialect), params_(params) {}
+  ListSql(const storage::SqlDialect& dialect, storage::Params& params) : dialect_(dialect), params_(params) {}
 
   /// "a AND b ..." for the filters (empty when there are none).
   std::string filters(const ListQuery& q);
@@ -111,7 +113,7 @@ class ListSql {
  private:
   std::string comparable(const Column& c) const;
 
-  storage::Dialect dialect_;
+  const storage::SqlDialect& dialect_;
   storage::Params& params_;
 };
 

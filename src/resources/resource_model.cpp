@@ -14,11 +14,6 @@ std::string quoted(std::string_view name) {
   return out;
 }
 
-std::string timestamp_select(std::string_view column, storage::Dialect dialect) {
-  if (dialect == storage::Dialect::kSqlite) return std::string(column);
-  return "to_char(" + std::string(column) + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')";
-}
-
 namespace {
 
 lists::Kind kind_of(FieldType t) {
@@ -36,12 +31,12 @@ lists::Kind kind_of(FieldType t) {
 // Timestamps in the API's format. PostgreSQL's uuid and jsonb come back as text as they are:
 // no `::text`, which would make a list's `ORDER BY id` (output names win there) sort by that
 // text, which no index serves.
-std::string select_expr(const std::string& column, lists::Kind kind, storage::Dialect dialect) {
-  if (kind == lists::Kind::kDatetime) return timestamp_select(column, dialect);
+std::string select_expr(const std::string& column, lists::Kind kind, const storage::SqlDialect& dialect) {
+  if (kind == lists::Kind::kDatetime) return dialect.timestamp_text(column);
   return column;
 }
 
-Resource build(ResourceDecl decl, storage::Dialect dialect) {
+Resource build(ResourceDecl decl, const storage::SqlDialect& dialect) {
   Resource r;
   r.table = quoted(decl.name);
   r.catalog.name = decl.name;
@@ -61,25 +56,6 @@ Resource build(ResourceDecl decl, storage::Dialect dialect) {
   r.select_list += ", " + select_expr("owner_id", lists::Kind::kUuid, dialect);
   r.select_list += ", " + select_expr("created_at", lists::Kind::kDatetime, dialect);
   r.select_list += ", " + select_expr("updated_at", lists::Kind::kDatetime, dialect);
-  const bool pg = dialect == storage::Dialect::kPostgres;
-  r.find_sql = "SELECT " + r.select_list + " FROM " + r.table + " WHERE id = $1";
-  // SQLite's writer transaction already excludes other writers.
-  r.lock_sql = r.find_sql + (pg ? " FOR UPDATE" : "");
-  r.owner_sql = std::string("SELECT ") + (pg ? "owner_id::text" : "owner_id") + " FROM " + r.table + " WHERE id = $1" +
-                (pg ? " FOR SHARE" : "");
-  std::string columns = "id";
-  std::string values = "$1";
-  std::size_t placeholder = 1;
-  for (const FieldDecl& f : decl.fields) {
-    columns += ", " + quoted(f.name);
-    values += ", $" + std::to_string(++placeholder);
-  }
-  for (const char* c : {"owner_id", "created_at", "updated_at"}) {
-    columns += std::string(", ") + c;
-    values += ", $" + std::to_string(++placeholder);
-  }
-  r.insert_sql = "INSERT INTO " + r.table + " (" + columns + ") VALUES (" + values + ") RETURNING " + r.select_list;
-  r.delete_sql = "DELETE FROM " + r.table + " WHERE id = $1";
   r.decl = std::move(decl);
   return r;
 }
@@ -93,7 +69,7 @@ int Resource::field_index(std::string_view name) const noexcept {
   return -1;
 }
 
-Model::Model(Declarations decls, storage::Dialect dialect) : roles_(std::move(decls.roles)), dialect_(dialect) {
+Model::Model(Declarations decls, const storage::SqlDialect& dialect) : roles_(std::move(decls.roles)) {
   // Resource lookups hand out pointers: reserve so they stay put.
   resources_.reserve(decls.resources.size());
   for (auto& d : decls.resources) resources_.push_back(build(std::move(d), dialect));

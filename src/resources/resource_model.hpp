@@ -7,7 +7,7 @@
 
 #include "lists/list_query.hpp"
 #include "resources/declarations.hpp"
-#include "storage/database.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace re2 {
 class RE2;
@@ -19,7 +19,8 @@ namespace keel::resources {
 std::string quoted(std::string_view name);
 
 /// One declared resource with what serving it needs, computed once at start: its SQL names
-/// and select list for the dialect, its list catalog and its compiled patterns.
+/// and select list for the dialect, its list catalog and its compiled patterns. Its statements
+/// are ResourceStore's.
 struct Resource {
   ResourceDecl decl;
   std::string table;        // quoted table name
@@ -27,12 +28,6 @@ struct Resource {
   lists::Catalog catalog;
   std::vector<std::shared_ptr<const re2::RE2>> patterns;  // per field; null when it has none
   std::vector<std::string> refs;                          // names of its ref fields
-  // The per-record statements, built once from the declaration (requests only bind values).
-  std::string find_sql;    // $1 id
-  std::string lock_sql;    // the same, row-locked for a write on PostgreSQL
-  std::string owner_sql;   // owner_id of $1 (kept, FOR SHARE, on PostgreSQL)
-  std::string insert_sql;  // $1 id, the fields in order, then owner, createdAt, updatedAt; RETURNING the row
-  std::string delete_sql;  // $1 id
 
   /// The index of a declared field, or -1.
   int field_index(std::string_view name) const noexcept;
@@ -45,21 +40,16 @@ struct Resource {
 /// Every declared resource, ready to serve.
 class Model {
  public:
-  Model(Declarations decls, storage::Dialect dialect);
+  Model(Declarations decls, const storage::SqlDialect& dialect);
 
   const std::vector<Resource>& resources() const noexcept { return resources_; }
   /// The resource of this name, or null.
   const Resource* find(std::string_view name) const noexcept;
   const std::vector<std::string>& roles() const noexcept { return roles_; }
-  storage::Dialect dialect() const noexcept { return dialect_; }
 
  private:
   std::vector<Resource> resources_;
   std::vector<std::string> roles_;
-  storage::Dialect dialect_;
 };
-
-/// The SQL select expression rendering a timestamp column as RFC 3339 with milliseconds.
-std::string timestamp_select(std::string_view column, storage::Dialect dialect);
 
 }  // namespace keel::resources

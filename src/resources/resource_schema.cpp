@@ -19,14 +19,13 @@ namespace keel::resources {
 namespace {
 
 namespace json = boost::json;
-using storage::Dialect;
+using storage::ColumnType;
+using storage::SqlDialect;
 
 // keel_resource_migrations is created by core migration 3.
 constexpr std::string_view kLatest = "SELECT schema FROM keel_resource_migrations ORDER BY id DESC LIMIT 1";
 constexpr std::string_view kRecord =
     "INSERT INTO keel_resource_migrations (applied_at, summary, schema) VALUES ($1, $2, $3)";
-// Shared with the core migrations' lock: one migrating process at a time per database.
-constexpr std::string_view kPostgresLock = "SELECT pg_advisory_xact_lock(74350001)";
 
 const char* type_name(FieldType t) {
   switch (t) {
@@ -60,16 +59,15 @@ const char* on_delete_sql(std::string_view name) {
   return "RESTRICT";
 }
 
-// The column type of a stored type name. Text-like types compare bytewise in PostgreSQL too.
-std::string column_type(std::string_view type, Dialect d) {
-  const bool pg = d == Dialect::kPostgres;
-  if (type == "integer") return pg ? "bigint" : "INTEGER";
-  if (type == "number") return pg ? "double precision" : "REAL";
-  if (type == "boolean") return pg ? "boolean" : "INTEGER";
-  if (type == "datetime") return pg ? "timestamptz" : "TEXT";
-  if (type == "json") return pg ? "jsonb" : "TEXT";
-  if (type == "ref") return pg ? "uuid" : "TEXT";
-  return pg ? "text COLLATE \"C\"" : "TEXT";
+// The column type of a stored type name; text-like types compare bytewise in every dialect.
+ColumnType column_type(std::string_view type) {
+  if (type == "integer") return ColumnType::kInteger;
+  if (type == "number") return ColumnType::kNumber;
+  if (type == "boolean") return ColumnType::kBoolean;
+  if (type == "datetime") return ColumnType::kTimestamp;
+  if (type == "json") return ColumnType::kJson;
+  if (type == "ref") return ColumnType::kUuid;
+  return ColumnType::kText;
 }
 
 // Stored names of keel's own columns.
@@ -136,14 +134,14 @@ std::vector<IndexSpec> indexes_of(const ResourceDecl& r) {
   return out;
 }
 
-// Lists sort NULL first ascending (API notes); PostgreSQL's indexes put it last unless told,
-// so their nullable columns say NULLS FIRST and an index serves both sort directions.
-std::string create_index_sql(const std::string& table, const json::object& index, Dialect d) {
+// Lists sort NULL first ascending (API notes); where a dialect's indexes put it last unless
+// told, their nullable columns say so, and an index serves both sort directions.
+std::string create_index_sql(const std::string& table, const json::object& index, const SqlDialect& d) {
   std::string cols;
   for (const auto& c : index.at("columns").as_array()) {
     const bool nullable = c.as_string() != "id" && c.as_string() != "createdAt" && c.as_string() != "updatedAt";
     cols += (cols.empty() ? "" : ", ") + column_sql(c.as_string());
-    if (d == Dialect::kPostgres && nullable && !index.at("unique").as_bool()) cols += " NULLS FIRST";
+    if (nullable && !index.at("unique").as_bool()) cols += d.nulls_first();
   }
   return fmt::format("CREATE {}INDEX {} ON {} ({})", index.at("unique").as_bool() ? "UNIQUE " : "",
                      quoted(index.at("name").as_string()), quoted(table), cols);
@@ -151,10 +149,11 @@ std::string create_index_sql(const std::string& table, const json::object& index
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
-// One column definition; `inline_fk` puts the reference in the column (SQLite's only way).
-std::string column_def(const std::string& table, const std::string& name, const json::object& f, Dialect d,
-                       bool inline_fk) {
-  std::string def = quoted(name) + " " + column_type(str(f.at("type")), d);
+// One column definition; `inline_fk` puts the reference in the column (the only way where
+// ALTER TABLE can't add one).
+std::string column_def(const std::string& table, const std::string& name, const json::object& f,
+                       const SqlDialect& d, bool inline_fk) {
+  std::string def = quoted(name) + " " + std::string(d.column_type(column_type(str(f.at("type")))));
   if (inline_fk && f.at("type").as_string() == "ref") {
     def += fmt::format(" CONSTRAINT {} REFERENCES {} (id) ON DELETE {}", quoted(object_name(table, name, "fk")),
                        quoted(f.at("ref").as_string()), on_delete_sql(f.at("onDelete").as_string()));
@@ -169,27 +168,24 @@ std::string add_fk_sql(const std::string& table, const std::string& name, const 
 }
 
 std::string create_table_sql(const std::string& table, const std::string& sql_name, const json::object& resource,
-                             Dialect d) {
-  const bool pg = d == Dialect::kPostgres;
-  std::string sql = "CREATE TABLE " + quoted(sql_name) + " (id " + (pg ? "uuid" : "TEXT") + " PRIMARY KEY";
+                             const SqlDialect& d) {
+  const std::string_view uuid = d.column_type(ColumnType::kUuid);
+  const std::string_view timestamp = d.column_type(ColumnType::kTimestamp);
+  std::string sql = fmt::format("CREATE TABLE {} (id {} PRIMARY KEY", quoted(sql_name), uuid);
   for (const auto& [name, f] : resource.at("fields").as_object()) {
-    sql += ", " + column_def(table, std::string(name), f.as_object(), d, !pg);
+    sql += ", " + column_def(table, std::string(name), f.as_object(), d, !d.alters_constraints());
   }
-  sql += std::string(", owner_id ") + (pg ? "uuid" : "TEXT") + " REFERENCES users (id) ON DELETE CASCADE";
-  sql += std::string(", created_at ") + (pg ? "timestamptz" : "TEXT") + " NOT NULL";
-  sql += std::string(", updated_at ") + (pg ? "timestamptz" : "TEXT") + " NOT NULL)";
+  sql += fmt::format(", owner_id {} REFERENCES users (id) ON DELETE CASCADE", uuid);
+  sql += fmt::format(", created_at {} NOT NULL, updated_at {} NOT NULL)", timestamp, timestamp);
   return sql;
 }
 
 // The stored default of a new field, for rows that exist before it: a bound value.
-std::optional<storage::Value> default_param(const ResourceDecl& r, const std::string& field, Dialect d) {
+std::optional<storage::Value> default_param(const ResourceDecl& r, const std::string& field, const SqlDialect& d) {
   for (const auto& f : r.fields) {
     if (f.name != field || !f.default_value) continue;
     const json::value& v = *f.default_value;
-    if (v.is_bool()) {
-      return d == Dialect::kPostgres ? storage::Value(std::string(v.as_bool() ? "true" : "false"))
-                                     : storage::Value(std::int64_t{v.as_bool()});
-    }
+    if (v.is_bool()) return d.bool_value(v.as_bool());
     if (v.is_int64()) return v.as_int64();
     if (v.is_double()) return v.as_double();
     if (v.is_string()) return std::string(v.as_string());
@@ -199,15 +195,15 @@ std::optional<storage::Value> default_param(const ResourceDecl& r, const std::st
 
 class Planner {
  public:
-  Planner(const json::object& applied, const Declarations& decls, Dialect d)
+  Planner(const json::object& applied, const Declarations& decls, const SqlDialect& d)
       : old_(applied.contains("resources") ? applied.at("resources").as_object() : json::object()),
         now_(schema_snapshot(decls).at("resources").as_object()),
         decls_(decls),
         d_(d),
-        pg_(d == Dialect::kPostgres) {}
+        in_place_(d.alters_constraints()) {}
 
   SchemaPlan run() {
-    std::vector<std::pair<std::string, std::string>> new_fks;  // PostgreSQL: after every table exists
+    std::vector<std::pair<std::string, std::string>> new_fks;  // altered in: after every table exists
     for (const auto& [name, res] : now_) {
       const std::string table(name);
       if (!old_.contains(name)) {
@@ -225,7 +221,7 @@ class Planner {
       (void)res;
       const std::string table(name);
       // Its rows go with it, and what its ref fields pointed at stays.
-      step(table + ": drop the resource and all its records", true, {"DROP TABLE " + quoted(table) + (pg_ ? " CASCADE" : "")});
+      step(table + ": drop the resource and all its records", true, {d_.drop_table(quoted(table))});
     }
     return std::move(plan_);
   }
@@ -247,7 +243,7 @@ class Planner {
     std::vector<std::string> sql{create_table_sql(table, table, res, d_)};
     for (const auto& index : res.at("indexes").as_array()) sql.push_back(create_index_sql(table, index.as_object(), d_));
     step(table + ": create the resource", false, std::move(sql));
-    if (pg_) {
+    if (in_place_) {
       for (const auto& [field, f] : res.at("fields").as_object()) {
         if (f.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
       }
@@ -258,13 +254,13 @@ class Planner {
                        std::vector<std::pair<std::string, std::string>>& new_fks) {
     const auto& old_fields = before.at("fields").as_object();
     const auto& new_fields = after.at("fields").as_object();
-    bool rebuild = false;  // SQLite: a dropped, retyped or re-referenced column means a new table
+    bool rebuild = false;  // a dropped, retyped or re-referenced column, unless altered in place
     for (const auto& [name, f] : old_fields) {
       const std::string field(name);
       if (!new_fields.contains(name)) {
         step(table + ": drop field " + field + " and its values", true,
-             pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field)}
-                 : std::vector<std::string>{});
+             in_place_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field)}
+                       : std::vector<std::string>{});
         rebuild = true;
         continue;
       }
@@ -278,29 +274,29 @@ class Planner {
                       : fmt::format("{}: retype field {} from {} to {}; its values are cleared", table, field,
                                     str(fo.at("type")), str(g.at("type"))),
              true,
-             pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field),
-                                            "ALTER TABLE " + quoted(table) + " ADD COLUMN " +
-                                                column_def(table, field, g, d_, false)}
-                 : std::vector<std::string>{});
-        if (pg_ && g.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
+             in_place_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP COLUMN " + quoted(field),
+                                                  "ALTER TABLE " + quoted(table) + " ADD COLUMN " +
+                                                      column_def(table, field, g, d_, false)}
+                       : std::vector<std::string>{});
+        if (in_place_ && g.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
         rebuild = true;
       } else if (fo.at("onDelete") != g.at("onDelete") && g.at("type").as_string() == "ref") {
         step(fmt::format("{}: field {} now {} on delete", table, field, str(g.at("onDelete"))), false,
-             pg_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP CONSTRAINT " +
-                                                quoted(object_name(table, field, "fk")),
-                                            add_fk_sql(table, field, g)}
-                 : std::vector<std::string>{});
+             in_place_ ? std::vector<std::string>{"ALTER TABLE " + quoted(table) + " DROP CONSTRAINT " +
+                                                      quoted(object_name(table, field, "fk")),
+                                                  add_fk_sql(table, field, g)}
+                       : std::vector<std::string>{});
         rebuild = true;
       }
     }
-    const bool rebuilt = rebuild && !pg_;
-    if (rebuilt) rebuild_sqlite(table, before, after);
+    const bool rebuilt = rebuild && !in_place_;
+    if (rebuilt) rebuild_table(table, before, after);
     for (const auto& [name, g] : new_fields) {
       if (old_fields.contains(name)) continue;
       const std::string field(name);
       std::vector<std::string> sql;
       // A rebuilt table has the column already.
-      if (!rebuilt) sql.push_back("ALTER TABLE " + quoted(table) + " ADD COLUMN " + column_def(table, field, g.as_object(), d_, !pg_));
+      if (!rebuilt) sql.push_back("ALTER TABLE " + quoted(table) + " ADD COLUMN " + column_def(table, field, g.as_object(), d_, !in_place_));
       // A required field without a default would leave every stored record breaking its own
       // declaration: the operator says so explicitly (--allow-destructive), or gives a default.
       const auto& fd = decl(table).fields;
@@ -315,7 +311,7 @@ class Planner {
         plan_.changes.back().steps.push_back(
             {"UPDATE " + quoted(table) + " SET " + quoted(field) + " = $1 WHERE " + quoted(field) + " IS NULL", {*v}});
       }
-      if (pg_ && g.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
+      if (in_place_ && g.at("type").as_string() == "ref") new_fks.emplace_back(table, field);
     }
     if (rebuilt) return;
 
@@ -325,7 +321,7 @@ class Planner {
       return std::any_of(list.begin(), list.end(), [&](const json::value& i) { return i == index; });
     };
     for (const auto& index : old_indexes) {
-      // PostgreSQL drops the indexes of a dropped column itself.
+      // A column dropped in place takes its indexes with it (a rebuilt table returned above).
       const bool gone_with_column = std::any_of(
           index.at("columns").as_array().begin(), index.at("columns").as_array().end(), [&](const json::value& c) {
             const auto& name = c.as_string();
@@ -350,11 +346,11 @@ class Planner {
     }
   }
 
-  // SQLite can't drop or alter a column that carries a reference or an index, so the table is
-  // made anew (SQLite's documented twelve steps, foreign keys off for the span): kept columns
-  // are copied, then the old table goes and the new one takes its name and indexes.
-  void rebuild_sqlite(const std::string& table, const json::object& before, const json::object& after) {
-    plan_.rebuilds_sqlite_tables = true;
+  // Where a column that carries a reference or an index can't be dropped or altered (SQLite),
+  // the table is made anew (SQLite's documented twelve steps, foreign keys off for the span):
+  // kept columns are copied, then the old table goes and the new one takes its name and indexes.
+  void rebuild_table(const std::string& table, const json::object& before, const json::object& after) {
+    plan_.rebuilds_tables = true;
     const std::string fresh = table + "__rebuild";
     std::string kept = "id, owner_id, created_at, updated_at";
     for (const auto& [name, f] : after.at("fields").as_object()) {
@@ -373,8 +369,8 @@ class Planner {
   json::object old_;
   json::object now_;
   const Declarations& decls_;
-  Dialect d_;
-  bool pg_;
+  const SqlDialect& d_;
+  bool in_place_;  // constraints and constrained columns are altered in place, no table is rebuilt
   SchemaPlan plan_;
 };
 
@@ -433,21 +429,22 @@ json::object schema_snapshot(const Declarations& decls) {
   return {{"version", 1}, {"resources", std::move(resources)}};
 }
 
-SchemaPlan plan_schema(const json::object& applied, const Declarations& decls, Dialect dialect) {
+SchemaPlan plan_schema(const json::object& applied, const Declarations& decls, const SqlDialect& dialect) {
   return Planner(applied, decls, dialect).run();
 }
 
 Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations& decls, bool allow_destructive) {
-  const bool pg = db.dialect() == Dialect::kPostgres;
+  const SqlDialect& dialect = db.dialect();
   const json::object snapshot = schema_snapshot(decls);
   SchemaOutcome outcome;
   SchemaPlan plan;
   std::exception_ptr refused;
   auto body = [&](storage::Transaction& tx) -> Task<void> {
-    if (pg) co_await tx.execute(std::string(kPostgresLock));
+    // Shared with the core migrations: one migrating process at a time per database.
+    if (!dialect.migration_lock().empty()) co_await tx.execute(std::string(dialect.migration_lock()));
     // Read under the lock: another instance may have just applied the same change.
     const json::object applied = co_await latest_snapshot(tx);
-    plan = plan_schema(applied, decls, db.dialect());
+    plan = plan_schema(applied, decls, dialect);
     if (plan.empty()) co_return;
     if (plan.destructive() && !allow_destructive) {
       refused = std::make_exception_ptr(DestructiveChangeError(
@@ -457,20 +454,20 @@ Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations&
           "this, or restore the declarations."));
       co_return;
     }
-    if (plan.rebuilds_sqlite_tables) {
+    if (plan.rebuilds_tables) {
       co_await apply_plan(tx, plan, snapshot);
       // Foreign keys were off: check the rebuilt tables before this commits.
-      const storage::Result broken = co_await tx.execute("PRAGMA foreign_key_check");
+      const storage::Result broken = co_await tx.execute(std::string(dialect.foreign_key_check()));
       if (!broken.rows.empty()) throw std::runtime_error("the rebuilt tables break a reference; nothing was changed");
     } else {
       co_await apply_plan(tx, plan, snapshot);
     }
     for (const auto& c : plan.changes) outcome.applied.push_back(c.description);
   };
-  if (!pg) {
-    // SQLite only honours this outside a transaction; only a rebuild needs it, but knowing
-    // that takes the plan, and keeping it off for the (start-time) span is harmless.
-    co_await db.execute("PRAGMA foreign_keys = OFF");
+  if (!dialect.foreign_keys_off().empty()) {
+    // Only honoured outside a transaction; only a rebuild needs it, but knowing that takes the
+    // plan, and keeping it off for the (start-time) span is harmless.
+    co_await db.execute(std::string(dialect.foreign_keys_off()));
   }
   std::exception_ptr failure;
   try {
@@ -478,7 +475,7 @@ Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations&
   } catch (...) {
     failure = std::current_exception();
   }
-  if (!pg) co_await db.execute("PRAGMA foreign_keys = ON");
+  if (!dialect.foreign_keys_on().empty()) co_await db.execute(std::string(dialect.foreign_keys_on()));
   if (failure) std::rethrow_exception(failure);
   if (refused) std::rethrow_exception(refused);
   for (const auto& d : outcome.applied) spdlog::info("resources: {}", d);

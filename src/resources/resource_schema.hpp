@@ -9,6 +9,7 @@
 #include "core/async.hpp"
 #include "resources/declarations.hpp"
 #include "storage/database.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::resources {
 
@@ -28,7 +29,7 @@ struct SchemaChange {
 /// Everything that brings the database to the resources file.
 struct SchemaPlan {
   std::vector<SchemaChange> changes;
-  bool rebuilds_sqlite_tables = false;  // needs foreign keys off for the span (SQLite's table rebuild)
+  bool rebuilds_tables = false;  // needs foreign keys off for the span (SqlDialect::alters_constraints)
 
   bool destructive() const noexcept;
   bool empty() const noexcept { return changes.empty(); }
@@ -45,7 +46,8 @@ class DestructiveChangeError : public std::runtime_error {
 boost::json::object schema_snapshot(const Declarations& decls);
 
 /// The changes from `applied` (a snapshot; empty for a new database) to `decls`.
-SchemaPlan plan_schema(const boost::json::object& applied, const Declarations& decls, storage::Dialect dialect);
+SchemaPlan plan_schema(const boost::json::object& applied, const Declarations& decls,
+                       const storage::SqlDialect& dialect);
 
 /// What migrate_resources did.
 struct SchemaOutcome {
@@ -54,8 +56,8 @@ struct SchemaOutcome {
 
 /// Brings the resource tables to `decls`: additive changes always; destructive ones only with
 /// `allow_destructive` (else DestructiveChangeError, nothing changed). All changes of one run
-/// are one transaction, recorded in keel_resource_migrations with the new snapshot; on
-/// PostgreSQL an advisory lock makes concurrent starts apply them once. Throws keel::Error from
+/// are one transaction, recorded in keel_resource_migrations with the new snapshot; the
+/// dialect's migration lock makes concurrent starts apply them once. Throws keel::Error from
 /// the database (e.g. a unique index that existing rows violate).
 Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations& decls, bool allow_destructive);
 

@@ -3,12 +3,49 @@
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::resources {
+namespace {
+
+constexpr std::string_view kFind = "SELECT {} FROM {} WHERE id = $1";
+constexpr std::string_view kOwner = "SELECT {} FROM {} WHERE id = $1{}";
+constexpr std::string_view kInsert = "INSERT INTO {} ({}) VALUES ({}) RETURNING {}";
+constexpr std::string_view kUpdate = "UPDATE {} SET {} WHERE id = $1 RETURNING {}";
+constexpr std::string_view kDelete = "DELETE FROM {} WHERE id = $1";
+constexpr std::string_view kFindMany = "SELECT {} FROM {} WHERE id IN ({})";
+
+}  // namespace
+
+ResourceStore::ResourceStore(storage::Database& db, const Model& model) : db_(db) {
+  const storage::SqlDialect& d = db.dialect();
+  for (const Resource& r : model.resources()) {
+    Statements s;
+    s.find = fmt::format(kFind, r.select_list, r.table);
+    s.lock = s.find + std::string(d.for_update());
+    // The referenced record can't go before the referencing write commits.
+    s.owner = fmt::format(kOwner, d.uuid_text("owner_id"), r.table, d.for_share());
+    std::string columns = "id";
+    std::string values = "$1";
+    std::size_t placeholder = 1;
+    for (const FieldDecl& f : r.decl.fields) {
+      columns += ", " + quoted(f.name);
+      values += ", $" + std::to_string(++placeholder);
+    }
+    for (const char* c : {"owner_id", "created_at", "updated_at"}) {
+      columns += std::string(", ") + c;
+      values += ", $" + std::to_string(++placeholder);
+    }
+    s.insert = fmt::format(kInsert, r.table, columns, values, r.select_list);
+    s.remove = fmt::format(kDelete, r.table);
+    statements_.emplace(&r, std::move(s));
+  }
+}
+
 Task<std::optional<Row>> ResourceStore::find(const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
   storage::Params params{std::move(id)};
-  storage::Result result = co_await db_.query(r.find_sql, std::move(params));
+  storage::Result result = co_await db_.query(statements(r).find, std::move(params));
   if (result.rows.empty()) co_return std::nullopt;
   co_return std::move(result.rows[0]);
 }
@@ -16,16 +53,15 @@ Task<std::optional<Row>> ResourceStore::find(const Resource& r, std::string id) 
 Task<std::optional<Row>> ResourceStore::find_for_update(storage::Transaction& tx, const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
   storage::Params params{std::move(id)};
-  storage::Result result = co_await tx.execute(r.lock_sql, std::move(params));
+  storage::Result result = co_await tx.execute(statements(r).lock, std::move(params));
   if (result.rows.empty()) co_return std::nullopt;
   co_return std::move(result.rows[0]);
 }
 
 Task<std::optional<std::string>> ResourceStore::owner_of(storage::Transaction& tx, const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
-  // On PostgreSQL FOR SHARE keeps the referenced record until the referencing write commits.
   storage::Params params{std::move(id)};
-  const storage::Result result = co_await tx.execute(r.owner_sql, std::move(params));
+  const storage::Result result = co_await tx.execute(statements(r).owner, std::move(params));
   if (result.rows.empty()) co_return std::nullopt;
   const auto* owner = std::get_if<std::string>(&result.rows[0][0]);
   co_return owner ? *owner : std::string();
@@ -41,7 +77,7 @@ Task<Row> ResourceStore::insert(storage::Transaction& tx, const Resource& r, std
   params.push_back(owner ? storage::Value(std::move(*owner)) : storage::Value(nullptr));
   params.emplace_back(now);
   params.emplace_back(now);
-  storage::Result result = co_await tx.execute(r.insert_sql, std::move(params));
+  storage::Result result = co_await tx.execute(statements(r).insert, std::move(params));
   co_return std::move(result.rows.at(0));
 }
 
@@ -54,14 +90,14 @@ Task<Row> ResourceStore::update(storage::Transaction& tx, const Resource& r, std
     params.push_back(*changes[i]);
     sets += fmt::format(", {} = ${}", quoted(r.decl.fields[i].name), params.size());
   }
-  std::string sql = fmt::format("UPDATE {} SET {} WHERE id = $1 RETURNING {}", r.table, sets, r.select_list);
+  std::string sql = fmt::format(kUpdate, r.table, sets, r.select_list);
   storage::Result result = co_await tx.execute(std::move(sql), std::move(params));
   co_return std::move(result.rows.at(0));
 }
 
 Task<void> ResourceStore::remove(storage::Transaction& tx, const Resource& r, std::string id) {
   storage::Params params{std::move(id)};
-  co_await tx.execute(r.delete_sql, std::move(params));
+  co_await tx.execute(statements(r).remove, std::move(params));
 }
 
 Task<std::vector<Row>> ResourceStore::find_many(const Resource& r, std::vector<std::string> ids,
@@ -74,7 +110,7 @@ Task<std::vector<Row>> ResourceStore::find_many(const Resource& r, std::vector<s
     list += (list.empty() ? "$" : ", $") + std::to_string(params.size());
   }
   if (params.empty()) co_return std::vector<Row>{};
-  std::string sql = fmt::format("SELECT {} FROM {} WHERE id IN ({})", r.select_list, r.table, list);
+  std::string sql = fmt::format(kFindMany, r.select_list, r.table, list);
   if (owner) {
     params.emplace_back(std::move(*owner));
     sql += fmt::format(" AND owner_id = ${}", params.size());

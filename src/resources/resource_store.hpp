@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/async.hpp"
@@ -18,11 +19,13 @@ using Row = std::vector<storage::Value>;
 /// every value is a bound parameter. Throws keel::Error from the database.
 class ResourceStore {
  public:
-  explicit ResourceStore(storage::Database& db) : db_(db) {}
+  /// Builds the per-record statements of every resource of `model` in db's dialect, once:
+  /// requests then only bind values.
+  ResourceStore(storage::Database& db, const Model& model);
 
   /// The record with this id, if any.
   Task<std::optional<Row>> find(const Resource& r, std::string id);
-  /// The same inside a transaction; on PostgreSQL the row stays locked until it ends.
+  /// The same inside a transaction; where the dialect locks rows, it stays locked until it ends.
   Task<std::optional<Row>> find_for_update(storage::Transaction& tx, const Resource& r, std::string id);
   /// Whether a record exists and who owns it: nullopt when absent, else its owner ("" for none).
   Task<std::optional<std::string>> owner_of(storage::Transaction& tx, const Resource& r, std::string id);
@@ -40,7 +43,18 @@ class ResourceStore {
   storage::Database& database() noexcept { return db_; }
 
  private:
+  struct Statements {
+    std::string find;    // $1 id
+    std::string lock;    // the same, row-locked for a write
+    std::string owner;   // owner_id of $1, kept until the transaction ends
+    std::string insert;  // $1 id, the fields in order, then owner, createdAt, updatedAt; RETURNING the row
+    std::string remove;  // $1 id
+  };
+
+  const Statements& statements(const Resource& r) const { return statements_.at(&r); }
+
   storage::Database& db_;
+  std::unordered_map<const Resource*, Statements> statements_;  // the Model's resources stay put
 };
 
 }  // namespace keel::resources

@@ -25,7 +25,7 @@ struct Result {
   std::size_t column(std::string_view name) const;
 };
 
-enum class Dialect { kSqlite, kPostgres };
+class SqlDialect;
 
 /// Statements inside one transaction; valid only inside Database::transaction's body.
 class Transaction {
@@ -57,7 +57,8 @@ class Database {
   /// those writes are destroyed. Writes after it fail with Error::unavailable.
   virtual void stop() {}
 
-  virtual Dialect dialect() const noexcept = 0;
+  /// The SQL this database speaks where SQLite's and PostgreSQL's differ (sql_dialect.hpp).
+  virtual const SqlDialect& dialect() const noexcept = 0;
   /// Statements run so far (BEGIN/COMMIT included): lets tests show a route's query count.
   virtual std::uint64_t statements_executed() const noexcept = 0;
   /// "sqlite" or "postgres", for logs and /readyz.

@@ -1,26 +1,21 @@
 #include "users/user_store.hpp"
 
+#include <fmt/format.h>
+
 #include "core/ids.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::users {
 namespace {
 
-// SQLite keeps RFC 3339 text; PostgreSQL has timestamptz and formats it back the same way.
-// The uuid id comes back as text as it is: a `::text` here would also make a list's
-// `ORDER BY id` sort by that text (output names win there), which no index serves.
-constexpr std::string_view kColumnsSqlite = "id, email, name, role, created_at, updated_at, password_hash";
-constexpr std::string_view kColumnsPostgres =
-    "id, email, name, role, "
-    "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), "
-    "to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), password_hash";
+// The timestamps in the API's text, whatever the column type. The uuid id comes back as text
+// as it is: a cast here would also make a list's `ORDER BY id` sort by that text (output names
+// win there), which no index serves.
+constexpr std::string_view kColumns = "id, email, name, role, {}, {}, password_hash";
+constexpr std::string_view kSelectWhere = "SELECT {} FROM users WHERE {}";
 constexpr std::string_view kInsert =
     "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) "
     "VALUES ($1, $2, $3, $4, $5, $6, $7)";
-
-std::string select_where(const storage::Database& db, std::string_view where) {
-  const std::string_view cols = db.dialect() == storage::Dialect::kPostgres ? kColumnsPostgres : kColumnsSqlite;
-  return "SELECT " + std::string(cols) + " FROM users WHERE " + std::string(where);
-}
 
 User user_of(const std::vector<storage::Value>& row) {
   auto text = [&](std::size_t i) { return std::get<std::string>(row[i]); };
@@ -41,6 +36,13 @@ std::optional<UserRecord> first_record(const storage::Result& r) {
 
 }  // namespace
 
+UserStore::UserStore(storage::Database& db)
+    : db_(db),
+      columns_(fmt::format(kColumns, db.dialect().timestamp_text("created_at"),
+                           db.dialect().timestamp_text("updated_at"))),
+      find_by_email_(fmt::format(kSelectWhere, columns_, "email = $1")),
+      find_by_id_(fmt::format(kSelectWhere, columns_, "id = $1")) {}
+
 Task<void> UserStore::create(User user, std::string password_hash) {
   storage::Params params{user.id, user.email, user.name, user.role, std::move(password_hash), user.created_at,
                          user.updated_at};
@@ -49,14 +51,14 @@ Task<void> UserStore::create(User user, std::string password_hash) {
 
 Task<std::optional<UserRecord>> UserStore::find_by_email(std::string email) {
   storage::Params params{std::move(email)};
-  const storage::Result r = co_await db_.query(select_where(db_, "email = $1"), std::move(params));
+  const storage::Result r = co_await db_.query(find_by_email_, std::move(params));
   co_return first_record(r);
 }
 
 Task<std::optional<UserRecord>> UserStore::find_by_id(std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;  // PostgreSQL would refuse the cast; it is simply absent
   storage::Params params{std::move(id)};
-  const storage::Result r = co_await db_.query(select_where(db_, "id = $1"), std::move(params));
+  const storage::Result r = co_await db_.query(find_by_id_, std::move(params));
   co_return first_record(r);
 }
 
@@ -66,8 +68,7 @@ namespace keel::users {
 
 Task<std::pair<std::vector<User>, lists::Page>> UserStore::list(const lists::ListQuery& q,
                                                                 const lists::CursorCodec& cursors) {
-  const std::string_view cols = db_.dialect() == storage::Dialect::kPostgres ? kColumnsPostgres : kColumnsSqlite;
-  lists::Source source{"users", std::string(cols), {}, {}};
+  lists::Source source{"users", columns_, {}, {}};
   lists::Page page = co_await lists::fetch_page(db_, std::move(source), q, cursors);
   std::vector<User> users;
   users.reserve(page.rows.size());
@@ -76,7 +77,7 @@ Task<std::pair<std::vector<User>, lists::Page>> UserStore::list(const lists::Lis
 }
 
 const lists::Catalog& users_catalog() {
-  // Row positions follow kColumns*.
+  // Row positions follow kColumns.
   static const lists::Catalog kCatalog{
       "users",
       {{"id", "id", lists::Kind::kUuid, {}, false, 0},

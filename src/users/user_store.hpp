@@ -23,7 +23,8 @@ struct UserRecord {
 /// The users table.
 class UserStore {
  public:
-  explicit UserStore(storage::Database& db) : db_(db) {}
+  /// Builds its statements in db's dialect.
+  explicit UserStore(storage::Database& db);
 
   /// Inserts the user; throws Error::conflict("email") when the email is taken.
   Task<void> create(User user, std::string password_hash);
@@ -43,6 +44,9 @@ class UserStore {
 
  private:
   storage::Database& db_;
+  std::string columns_;        // User's fields in order, then password_hash
+  std::string find_by_email_;  // $1 email
+  std::string find_by_id_;     // $1 id
 };
 
 /// The columns of the users list (API.md §4: email, name, role, createdAt, updatedAt, and id).

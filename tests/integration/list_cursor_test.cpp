@@ -322,7 +322,7 @@ TEST(ListIndexes, AListFilteredAndSortedAlongAnIndexNeedsNoSort) {
   const resources::Resource& tasks = *server.app().model().find("tasks");
   const lists::CursorCodec cursors(std::string(32, 'c'));
   const std::string owner = "01936d3c-0000-7000-8000-000000000001";
-  const bool pg = db.dialect() == storage::Dialect::kPostgres;
+  const bool pg = db.dialect().backend() == storage::Backend::kPostgres;
 
   // The plan of the page statement for `query`, as the caller's own records or all of them.
   auto plan = [&](const std::vector<std::pair<std::string, std::string>>& query, bool own) {

@@ -150,7 +150,7 @@ class ResourceSchema : public ::testing::Test {
         sql("SELECT summary FROM keel_resource_migrations ORDER BY id DESC LIMIT 1").rows.at(0).at(0));
   }
 
-  bool postgres() { return database.db().dialect() == storage::Dialect::kPostgres; }
+  bool postgres() { return database.db().dialect().backend() == storage::Backend::kPostgres; }
 
   // What the database itself holds, from its catalog.
   bool has_column(const std::string& table, const std::string& column) {

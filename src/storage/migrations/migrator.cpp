@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/ids.hpp"
+#include "storage/sql_dialect.hpp"
 
 namespace keel::storage {
 namespace {
@@ -18,29 +19,33 @@ CREATE TABLE IF NOT EXISTS keel_migrations (
 ))";
 constexpr std::string_view kSelectApplied = "SELECT version, name, applied_at FROM keel_migrations ORDER BY version";
 constexpr std::string_view kSelectOne = "SELECT 1 FROM keel_migrations WHERE version = $1";
-// One lock for every keel process migrating the same PostgreSQL database: instances that
-// start together apply each migration exactly once (held until the transaction ends).
-constexpr std::string_view kPostgresLock = "SELECT pg_advisory_xact_lock(74350001)";
 constexpr std::string_view kRecord = "INSERT INTO keel_migrations (version, name, applied_at) VALUES ($1, $2, $3)";
 
-Task<void> create_table(Transaction& tx, bool postgres) {
-  if (postgres) co_await tx.execute(std::string(kPostgresLock));
+// Instances that start together take turns (the lock is held until the transaction ends), so
+// each migration is applied exactly once.
+Task<void> lock(Transaction& tx, const SqlDialect& dialect) {
+  if (!dialect.migration_lock().empty()) co_await tx.execute(std::string(dialect.migration_lock()));
+}
+
+Task<void> create_table(Transaction& tx, const SqlDialect& dialect) {
+  co_await lock(tx, dialect);
   co_await tx.execute(std::string(kCreateTable));
 }
 
 Task<void> ensure_table(Database& db) {
-  const bool postgres = db.dialect() == Dialect::kPostgres;
-  co_await db.transaction([postgres](Transaction& tx) { return create_table(tx, postgres); });
+  const SqlDialect& dialect = db.dialect();
+  co_await db.transaction([&dialect](Transaction& tx) { return create_table(tx, dialect); });
 }
 
 // Checked inside the transaction, so two processes starting at once apply it once.
-Task<void> apply_one(Transaction& tx, const Migration& m, bool postgres, bool& ran) {
-  if (postgres) co_await tx.execute(std::string(kPostgresLock));
+Task<void> apply_one(Transaction& tx, const Migration& m, const SqlDialect& dialect, bool& ran) {
+  co_await lock(tx, dialect);
   // Params are built before co_await: g++ 12 miscompiles braced lists inside co_await.
   Params version{std::int64_t{m.version}};
   Result seen = co_await tx.execute(std::string(kSelectOne), std::move(version));
   if (!seen.rows.empty()) co_return;
-  for (std::string_view sql : postgres ? m.postgres : m.sqlite) co_await tx.execute(std::string(sql));
+  const auto& statements = dialect.backend() == Backend::kPostgres ? m.postgres : m.sqlite;
+  for (std::string_view sql : statements) co_await tx.execute(std::string(sql));
   Params record{std::int64_t{m.version}, std::string(m.name), now_timestamp()};
   co_await tx.execute(std::string(kRecord), std::move(record));
   ran = true;
@@ -66,10 +71,9 @@ Task<std::vector<int>> apply_migrations(Database& db, std::span<const Migration>
   }
   co_await ensure_table(db);
   std::vector<int> done;
-  const bool postgres = db.dialect() == Dialect::kPostgres;
   for (const Migration& m : migrations) {
     bool ran = false;
-    co_await db.transaction([&](Transaction& tx) { return apply_one(tx, m, postgres, ran); });
+    co_await db.transaction([&](Transaction& tx) { return apply_one(tx, m, db.dialect(), ran); });
     if (ran) {
       spdlog::info("migration {} ({}) applied", m.version, m.name);
       done.push_back(m.version);

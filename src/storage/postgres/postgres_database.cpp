@@ -23,6 +23,7 @@
 
 #include "core/error.hpp"
 #include "core/metrics.hpp"
+#include "storage/postgres/postgres_dialect.hpp"
 
 namespace asio = boost::asio;
 using namespace boost::asio::experimental::awaitable_operators;
@@ -478,5 +479,7 @@ Task<void> PostgresDatabase::ping() {
 }  // namespace keel::storage
 
 namespace keel::storage {
+const SqlDialect& PostgresDatabase::dialect() const noexcept { return postgres_dialect(); }
+
 std::uint64_t PostgresDatabase::statements_executed() const noexcept { return impl_->executed.load(); }
 }  // namespace keel::storage

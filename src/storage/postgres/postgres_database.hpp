@@ -38,7 +38,7 @@ class PostgresDatabase final : public Database {
   Task<Result> execute(std::string sql, Params params = {}) override;
   Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
   Task<void> ping() override;
-  Dialect dialect() const noexcept override { return Dialect::kPostgres; }
+  const SqlDialect& dialect() const noexcept override;
   std::uint64_t statements_executed() const noexcept override;
   std::string_view name() const noexcept override { return "postgres"; }
 

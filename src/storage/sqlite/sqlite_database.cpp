@@ -27,6 +27,7 @@
 #include "core/blocking_pool.hpp"
 #include "core/error.hpp"
 #include "core/metrics.hpp"
+#include "storage/sqlite/sqlite_dialect.hpp"
 
 namespace asio = boost::asio;
 
@@ -501,6 +502,8 @@ SqliteDatabase::SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metric
 SqliteDatabase::~SqliteDatabase() = default;
 
 void SqliteDatabase::stop() { impl_->stop(); }
+
+const SqlDialect& SqliteDatabase::dialect() const noexcept { return sqlite_dialect(); }
 
 std::uint64_t SqliteDatabase::statements_executed() const noexcept { return impl_->executed.load(); }
 

@@ -38,7 +38,7 @@ class SqliteDatabase final : public Database {
   Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
   Task<void> ping() override;
   void stop() override;
-  Dialect dialect() const noexcept override { return Dialect::kSqlite; }
+  const SqlDialect& dialect() const noexcept override;
   std::uint64_t statements_executed() const noexcept override;
   std::string_view name() const noexcept override { return "sqlite"; }
 

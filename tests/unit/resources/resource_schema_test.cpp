@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "resources/resources_file.hpp"
+#include "storage/postgres/postgres_dialect.hpp"
+#include "storage/sqlite/sqlite_dialect.hpp"
 
 namespace keel::resources {
 namespace {
@@ -35,7 +37,10 @@ std::string edited(std::string yaml, const std::string& from, const std::string&
   return yaml;
 }
 
-SchemaPlan plan(const std::string& before, const std::string& after, storage::Dialect dialect) {
+const storage::SqlDialect& kSqlite = storage::sqlite_dialect();
+const storage::SqlDialect& kPostgres = storage::postgres_dialect();
+
+SchemaPlan plan(const std::string& before, const std::string& after, const storage::SqlDialect& dialect) {
   return plan_schema(schema_snapshot(parse_resources(before, "before.yaml")), parse_resources(after, "after.yaml"),
                      dialect);
 }
@@ -82,10 +87,10 @@ TEST(SchemaPlan, EachKindOfEditIsClassifiedOnBothBackends) {
       {"dropped resource", edited(kBase, "  teams:\n    fields:\n      title: { type: string }\n", ""), true,
        "teams: drop the resource and all its records"},
   };
-  for (const auto dialect : {storage::Dialect::kSqlite, storage::Dialect::kPostgres}) {
+  for (const storage::SqlDialect* dialect : {&kSqlite, &kPostgres}) {
     for (const auto& e : edits) {
-      SCOPED_TRACE(e.name + (dialect == storage::Dialect::kSqlite ? " on sqlite" : " on postgres"));
-      const SchemaPlan p = plan(kBase, e.after, dialect);
+      SCOPED_TRACE(e.name + (dialect == &kSqlite ? " on sqlite" : " on postgres"));
+      const SchemaPlan p = plan(kBase, e.after, *dialect);
       EXPECT_EQ(p.destructive(), e.destructive);
       const auto all = descriptions(p);
       EXPECT_NE(std::find(all.begin(), all.end(), e.change), all.end()) << ::testing::PrintToString(all);
@@ -94,17 +99,17 @@ TEST(SchemaPlan, EachKindOfEditIsClassifiedOnBothBackends) {
 }
 
 TEST(SchemaPlan, TheSameDeclarationsPlanNothing) {
-  EXPECT_TRUE(plan(kBase, kBase, storage::Dialect::kSqlite).empty());
-  EXPECT_TRUE(plan(kBase, kBase, storage::Dialect::kPostgres).empty());
+  EXPECT_TRUE(plan(kBase, kBase, kSqlite).empty());
+  EXPECT_TRUE(plan(kBase, kBase, kPostgres).empty());
   // Constraints that need no column change need no migration either.
   const std::string stricter = edited(edited(kBase, "name: { type: string }", "name: { type: string, required: true }"),
                                       "size:    { type: integer }", "size:    { type: integer, min: 0, max: 9 }");
-  EXPECT_TRUE(plan(kBase, stricter, storage::Dialect::kSqlite).empty()) << ::testing::PrintToString(
-      descriptions(plan(kBase, stricter, storage::Dialect::kSqlite)));
+  EXPECT_TRUE(plan(kBase, stricter, kSqlite).empty()) << ::testing::PrintToString(
+      descriptions(plan(kBase, stricter, kSqlite)));
 }
 
 TEST(SchemaPlan, ANewDatabaseGetsEveryResource) {
-  const SchemaPlan p = plan_schema({}, parse_resources(kBase, "resources.yaml"), storage::Dialect::kPostgres);
+  const SchemaPlan p = plan_schema({}, parse_resources(kBase, "resources.yaml"), kPostgres);
   EXPECT_FALSE(p.destructive());
   const auto all = descriptions(p);
   for (const char* change : {"projects: create the resource", "teams: create the resource", "tasks: create the resource",
@@ -114,13 +119,13 @@ TEST(SchemaPlan, ANewDatabaseGetsEveryResource) {
 }
 
 TEST(SchemaPlan, SqliteRebuildsATableToDropRetypeOrReReference) {
-  EXPECT_TRUE(plan(kBase, edited(kBase, "onDelete: restrict", "onDelete: setNull"), storage::Dialect::kSqlite)
-                  .rebuilds_sqlite_tables);
-  EXPECT_TRUE(plan(kBase, edited(kBase, "size:    { type: integer }", "size:    { type: text }"), storage::Dialect::kSqlite)
-                  .rebuilds_sqlite_tables);
-  EXPECT_FALSE(plan(kBase, edited(kBase, "onDelete: restrict", "onDelete: setNull"), storage::Dialect::kPostgres)
-                   .rebuilds_sqlite_tables);
-  EXPECT_FALSE(plan(kBase, edited(kBase, "[[size]]", "[[size], [title]]"), storage::Dialect::kSqlite).rebuilds_sqlite_tables)
+  EXPECT_TRUE(plan(kBase, edited(kBase, "onDelete: restrict", "onDelete: setNull"), kSqlite)
+                  .rebuilds_tables);
+  EXPECT_TRUE(plan(kBase, edited(kBase, "size:    { type: integer }", "size:    { type: text }"), kSqlite)
+                  .rebuilds_tables);
+  EXPECT_FALSE(plan(kBase, edited(kBase, "onDelete: restrict", "onDelete: setNull"), kPostgres)
+                   .rebuilds_tables);
+  EXPECT_FALSE(plan(kBase, edited(kBase, "[[size]]", "[[size], [title]]"), kSqlite).rebuilds_tables)
       << "adding an index is no reason to copy a table";
 }
 
