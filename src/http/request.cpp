@@ -60,6 +60,15 @@ QueryParams QueryParams::parse(std::string_view raw) {
   return out;
 }
 
+void prepare_request(Request& req) {
+  if (req.path.empty() || req.path.front() != '/') {
+    throw Error::bad_request("The request target must be an absolute path");
+  }
+  if (const auto q = req.target.find('?'); q != std::string::npos) {
+    req.query = QueryParams::parse(std::string_view(req.target).substr(q + 1));
+  }
+}
+
 std::optional<std::string_view> QueryParams::get(std::string_view name) const noexcept {
   for (const auto& [k, v] : params_) {
     if (k == name) return std::string_view(v);

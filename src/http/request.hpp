@@ -34,7 +34,8 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> params_;
 };
 
-/// An HTTP request as the application sees it: transport details already checked.
+/// An HTTP request as the application sees it. The session fills it from the parsed message;
+/// `query` is filled by prepare_request, the pipeline's last step before the handler.
 struct Request {
   Method method = Method::kGet;
   std::string target;  // as sent: path and query
@@ -44,5 +45,10 @@ struct Request {
   std::string body;
   std::string remote_address;
 };
+
+/// Checks what the HTTP parser leaves to the application and parses the query string of
+/// `req.target` into `req.query`. Throws Error::bad_request when the target is not an absolute
+/// path (e.g. "*" or "http://host/x") and Error::validation for a malformed query string.
+void prepare_request(Request& req);
 
 }  // namespace keel::http

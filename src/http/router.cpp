@@ -134,6 +134,7 @@ std::string Router::allow_header(const Pattern& p) {
 }
 
 Task<Response> Router::dispatch(Request& req, Context& ctx) const {
+  prepare_request(req);
   const Pattern* pattern = find_pattern(req.path, ctx);
   if (!pattern) throw Error::not_found("No route matches " + std::string(req.path));
   ctx.route = pattern->text;

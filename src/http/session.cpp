@@ -225,33 +225,23 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
 
   req.method = parse_method(hreq.method_string());
   req.target = std::string(hreq.target());
-  const auto q = req.target.find('?');
-  req.path = req.target.substr(0, q);
+  req.path = req.target.substr(0, req.target.find('?'));
   req.headers.reserve(static_cast<std::size_t>(std::distance(hreq.begin(), hreq.end())));
   for (const auto& field : hreq) req.headers.add(field.name_string(), std::string(field.value()));
   req.body = std::move(hreq.body());
   req.remote_address = remote_;
 
-  std::optional<Response> res;
+  // The target's checks and the query string are left to the pipeline (prepare_request, in
+  // the router), so their errors take the error middleware's path like any other.
+  Response res;
   std::exception_ptr failure;
-  if (req.path.empty() || req.path.front() != '/') {
-    res = error_response(Error::bad_request("The request target must be an absolute path"), ctx.request_id);
-  } else {
-    try {
-      if (q != std::string::npos) req.query = QueryParams::parse(std::string_view(req.target).substr(q + 1));
-    } catch (const Error& e) {
-      res = error_response(e, ctx.request_id);
-    }
+  if (t_.gauges.in_flight) t_.gauges.in_flight->add(1);
+  try {
+    res = co_await t_.pipeline.run(req, ctx);
+  } catch (...) {
+    failure = std::current_exception();  // the error middleware missed it: still answer
   }
-  if (!res) {
-    if (t_.gauges.in_flight) t_.gauges.in_flight->add(1);
-    try {
-      res = co_await t_.pipeline.run(req, ctx);
-    } catch (...) {
-      failure = std::current_exception();  // the error middleware missed it: still answer
-    }
-    if (t_.gauges.in_flight) t_.gauges.in_flight->add(-1);
-  }
+  if (t_.gauges.in_flight) t_.gauges.in_flight->add(-1);
   if (failure) {
     spdlog::error("request {} escaped the error middleware", ctx.request_id);
     res = error_response(Error::internal("exception escaped the pipeline"), ctx.request_id);
@@ -259,22 +249,22 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
 
   const bool keep_alive = hreq.keep_alive() && !t_.stopping;
   const bool head = req.method == Method::kHead;
-  std::string wire = serialize_head(*res,
+  std::string wire = serialize_head(res,
                                     {.keep_alive = keep_alive,
                                      .http10 = hreq.version() == 10,
                                      .date = http_date(),
                                      .request_id = ctx.request_id},
-                                    res->body.size() < kCopyBodyBelow ? res->body.size() : 0);
+                                    res.body.size() < kCopyBodyBelow ? res.body.size() : 0);
   // Arguments are built before co_await: g++ 12 mishandles temporaries made inside a
   // co_await expression (a conditional here destroyed its string twice).
   std::string body;
-  if (!head) body = std::move(res->body);
+  if (!head) body = std::move(res.body);
   const std::size_t bytes = body.size();
   const bool ok = co_await write(std::move(wire), std::move(body));
   report({.method = hreq.method_string(),
           .path = req.path,
           .route = ctx.route,
-          .status = res->status,
+          .status = res.status,
           .bytes = bytes,
           .duration = Clock::now() - started,
           .request_id = ctx.request_id,

@@ -118,6 +118,24 @@ TEST_F(RouterTest, BodyRoutesParseJsonFirst) {
   EXPECT_EQ(code_of([&] { call(router, Method::kPost, "/api/users", "{", "application/json"); }), ErrorCode::kInvalidJson);
 }
 
+TEST_F(RouterTest, PreparesTheRequestBeforeMatching) {
+  const auto dispatch = [&](std::string target) {
+    Request req;
+    req.method = Method::kGet;
+    req.target = std::move(target);
+    req.path = req.target.substr(0, req.target.find('?'));
+    Context ctx;
+    Response res = run_sync([&] { return router.dispatch(req, ctx); });
+    return std::pair(std::move(res), std::move(req.query));
+  };
+  const auto [res, query] = dispatch("/api/users?status=todo&q=a%20b");
+  EXPECT_EQ(res.body, "list");
+  EXPECT_EQ(query.get("q").value_or(""), "a b");
+  EXPECT_EQ(code_of([&] { dispatch("*"); }), ErrorCode::kBadRequest);
+  EXPECT_EQ(code_of([&] { dispatch("http://example.com/api/users"); }), ErrorCode::kBadRequest);
+  EXPECT_EQ(code_of([&] { dispatch("/api/users?x=%zz"); }), ErrorCode::kValidation);
+}
+
 TEST(Router, RejectsDuplicateAndMalformedRoutes) {
   Router r;
   r.add(Method::kGet, "/x", answer("x"));
