@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "http/headers.hpp"
+#include "http/request_headers.hpp"
 
 namespace keel::http {
 
@@ -41,7 +41,7 @@ struct Request {
   std::string target;  // as sent: path and query
   std::string path;    // without the query, not percent-decoded
   QueryParams query;
-  Headers headers;
+  RequestHeaders headers;
   std::string body;
   std::string remote_address;
 };

@@ -2,7 +2,6 @@
 
 #include <array>
 #include <ctime>
-#include <iterator>
 #include <optional>
 #include <string>
 
@@ -19,6 +18,7 @@
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "http/error_response.hpp"
+#include "http/request_headers_access.hpp"
 #include "http/request_id.hpp"
 #include "http/wire.hpp"
 
@@ -226,10 +226,18 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
   req.method = parse_method(hreq.method_string());
   req.target = std::string(hreq.target());
   req.path = req.target.substr(0, req.target.find('?'));
-  req.headers.reserve(static_cast<std::size_t>(std::distance(hreq.begin(), hreq.end())));
-  for (const auto& field : hreq) req.headers.add(field.name_string(), std::string(field.value()));
   req.body = std::move(hreq.body());
   req.remote_address = remote_;
+  // What is read from the fields is read before they move into the Request (the method text
+  // too: Beast keeps a method it has no verb for in the fields).
+  const bhttp::verb verb = hreq.method();
+  std::string unknown_method;
+  if (verb == bhttp::verb::unknown) unknown_method = std::string(hreq.method_string());
+  const std::string_view method_text = verb == bhttp::verb::unknown ? std::string_view(unknown_method)
+                                                                     : std::string_view(bhttp::to_string(verb));
+  const bool client_keep_alive = hreq.keep_alive();
+  const bool http10 = hreq.version() == 10;
+  RequestHeadersAccess::fields(req.headers) = std::move(static_cast<bhttp::fields&>(hreq));
 
   // The target's checks and the query string are left to the pipeline (prepare_request, in
   // the router), so their errors take the error middleware's path like any other.
@@ -247,11 +255,11 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
     res = error_response(Error::internal("exception escaped the pipeline"), ctx.request_id);
   }
 
-  const bool keep_alive = hreq.keep_alive() && !t_.stopping;
+  const bool keep_alive = client_keep_alive && !t_.stopping;
   const bool head = req.method == Method::kHead;
   std::string wire = serialize_head(res,
                                     {.keep_alive = keep_alive,
-                                     .http10 = hreq.version() == 10,
+                                     .http10 = http10,
                                      .date = http_date(),
                                      .request_id = ctx.request_id},
                                     res.body.size() < kCopyBodyBelow ? res.body.size() : 0);
@@ -261,7 +269,7 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
   if (!head) body = std::move(res.body);
   const std::size_t bytes = body.size();
   const bool ok = co_await write(std::move(wire), std::move(body));
-  report({.method = hreq.method_string(),
+  report({.method = method_text,
           .path = req.path,
           .route = ctx.route,
           .status = res.status,

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "http/headers.hpp"
 #include "http/request_id.hpp"
 
 namespace keel::http {
@@ -28,6 +29,19 @@ TEST(QueryParams, BadPercentEncodingIsAValidationError) {
       EXPECT_EQ(e.details().count("query"), 1u);
     }
   }
+}
+
+TEST(RequestHeaders, AreCaseInsensitive) {
+  RequestHeaders h;
+  h.set("Content-Type", "a");
+  EXPECT_EQ(h.get("content-type").value_or(""), "a");
+  h.set("CONTENT-TYPE", "b");
+  EXPECT_EQ(h.get("Content-Type").value_or(""), "b");
+  EXPECT_FALSE(h.has("Accept"));
+  RequestHeaders copy = h;
+  RequestHeaders moved = std::move(h);
+  EXPECT_EQ(copy.get("content-type").value_or(""), "b");
+  EXPECT_EQ(moved.get("content-type").value_or(""), "b");
 }
 
 TEST(Headers, AreCaseInsensitive) {
