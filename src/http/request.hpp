@@ -6,16 +6,10 @@
 #include <utility>
 #include <vector>
 
+#include "http/method.hpp"
 #include "http/request_headers.hpp"
 
 namespace keel::http {
-
-enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
-
-/// "GET", "POST", ...; "OTHER" for methods keel does not route.
-std::string_view method_name(Method m) noexcept;
-/// The Method for a request-line token (case-sensitive, as RFC 9110 says).
-Method parse_method(std::string_view token) noexcept;
 
 /// Decoded query parameters in arrival order.
 class QueryParams {
@@ -37,7 +31,7 @@ class QueryParams {
 /// An HTTP request as the application sees it. The session fills it from the parsed message;
 /// `query` is filled by prepare_request, the pipeline's last step before the handler.
 struct Request {
-  Method method = Method::kGet;
+  Method method = Method::get;
   std::string target;  // as sent: path and query
   std::string path;    // without the query, not percent-decoded
   QueryParams query;

@@ -223,18 +223,17 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
   if (auto it = hreq.find("X-Request-Id"); it != hreq.end()) incoming_id = it->value();
   ctx.request_id = request_id_for(incoming_id);
 
-  req.method = parse_method(hreq.method_string());
+  req.method = hreq.method();
   req.target = std::string(hreq.target());
   req.path = req.target.substr(0, req.target.find('?'));
   req.body = std::move(hreq.body());
   req.remote_address = remote_;
   // What is read from the fields is read before they move into the Request (the method text
   // too: Beast keeps a method it has no verb for in the fields).
-  const bhttp::verb verb = hreq.method();
   std::string unknown_method;
-  if (verb == bhttp::verb::unknown) unknown_method = std::string(hreq.method_string());
-  const std::string_view method_text = verb == bhttp::verb::unknown ? std::string_view(unknown_method)
-                                                                     : std::string_view(bhttp::to_string(verb));
+  if (req.method == Method::unknown) unknown_method = std::string(hreq.method_string());
+  const std::string_view method_text =
+      req.method == Method::unknown ? std::string_view(unknown_method) : std::string_view(to_string(req.method));
   const bool client_keep_alive = hreq.keep_alive();
   const bool http10 = hreq.version() == 10;
   RequestHeadersAccess::fields(req.headers) = std::move(static_cast<bhttp::fields&>(hreq));
@@ -256,7 +255,7 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
   }
 
   const bool keep_alive = client_keep_alive && !t_.stopping;
-  const bool head = req.method == Method::kHead;
+  const bool head = req.method == Method::head;
   std::string wire = serialize_head(res,
                                     {.keep_alive = keep_alive,
                                      .http10 = http10,

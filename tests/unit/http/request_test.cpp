@@ -55,14 +55,6 @@ TEST(Headers, AreCaseInsensitive) {
   EXPECT_FALSE(h.has("Content-Type"));
 }
 
-TEST(Method, ParsesKnownTokensOnly) {
-  EXPECT_EQ(parse_method("GET"), Method::kGet);
-  EXPECT_EQ(parse_method("PATCH"), Method::kPatch);
-  EXPECT_EQ(parse_method("get"), Method::kOther);
-  EXPECT_EQ(parse_method("BREW"), Method::kOther);
-  EXPECT_EQ(method_name(Method::kDelete), "DELETE");
-}
-
 TEST(RequestId, EchoesValidIdsAndReplacesOthers) {
   EXPECT_EQ(request_id_for(std::string_view("abc-123_X.y")), "abc-123_X.y");
   EXPECT_EQ(request_id_for(std::string(128, 'a')), std::string(128, 'a'));
