@@ -7,11 +7,11 @@
 namespace keel::ops {
 
 void add_routes(http::Router& router, storage::Database& db, const Metrics& metrics) {
-  router.add(http::Method::kGet, "/healthz", [](http::Request&, http::Context&) -> Task<http::Response> {
+  router.add(http::Method::get, "/healthz", [](http::Request&, http::Context&) -> Task<http::Response> {
     co_return http::Response::json_text(200, R"({"status":"ok"})");
   }, {.summary = "Liveness: 200 while the process serves", .tag = "operations", .response = "Health"});
 
-  router.add(http::Method::kGet, "/readyz", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::get, "/readyz", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
     std::string failure;
     try {
       co_await db.ping();
@@ -26,7 +26,7 @@ void add_routes(http::Router& router, storage::Database& db, const Metrics& metr
     co_return http::Response::json_text(200, R"({"status":"ok","checks":{"database":"ok"}})");
   }, {.summary = "Readiness: 200 when the database answers, else 503 naming it", .tag = "operations", .response = "Ready"});
 
-  router.add(http::Method::kGet, "/metrics", [&metrics](http::Request&, http::Context&) -> Task<http::Response> {
+  router.add(http::Method::get, "/metrics", [&metrics](http::Request&, http::Context&) -> Task<http::Response> {
     co_return http::Response::text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
   }, {.summary = "Prometheus metrics (text format)", .tag = "operations", .response = "Metrics"});
 }

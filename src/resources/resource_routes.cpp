@@ -70,14 +70,14 @@ void add_routes(http::Router& router, ResourceService& service) {
     delete_doc.status = 204;
     delete_doc.errors = {409, 412};
 
-    router.add(http::Method::kGet, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    router.add(http::Method::get, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
       std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
       RenderedList page = co_await service.list(*r, std::move(caller), std::move(params));
       co_return http::Response::json_text(200, std::move(page.json));
     }, list_doc);
 
-    router.add(http::Method::kPost, collection, [&service, r](http::Request&, http::Context& ctx) -> Task<http::Response> {
+    router.add(http::Method::post, collection, [&service, r](http::Request&, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
       boost::json::object body = http::require_json_object(ctx);
       Rendered record = co_await service.create(*r, std::move(caller), std::move(body));
@@ -87,7 +87,7 @@ void add_routes(http::Router& router, ResourceService& service) {
       co_return res;
     }, create_doc);
 
-    router.add(http::Method::kGet, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    router.add(http::Method::get, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
       std::string id(ctx.param("id"));
       Rendered record = co_await service.get(*r, std::move(caller), std::move(id));
@@ -107,10 +107,10 @@ void add_routes(http::Router& router, ResourceService& service) {
       Rendered record = co_await service.update(*r, std::move(caller), std::move(id), std::move(body), std::move(if_match));
       co_return record_response(200, std::move(record));
     };
-    router.add(http::Method::kPut, item, update, update_doc);
-    router.add(http::Method::kPatch, item, update, update_doc);
+    router.add(http::Method::put, item, update, update_doc);
+    router.add(http::Method::patch, item, update, update_doc);
 
-    router.add(http::Method::kDelete, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    router.add(http::Method::delete_, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<http::Principal> caller = caller_of(ctx);
       std::string id(ctx.param("id"));
       std::optional<std::string> if_match = header(req, "If-Match");

@@ -89,7 +89,7 @@ UserPatch parse_patch(const boost::json::object& body, const std::vector<std::st
 }  // namespace
 
 void add_routes(http::Router& router, UserService& users, std::vector<std::string> roles) {
-  router.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::get, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
     std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
     const UserPage result = co_await users.list(std::move(caller), std::move(params));
@@ -113,7 +113,7 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
     co_return http::Response::json_text(200, std::move(body));
   }, {.summary = "List users (admins)", .tag = "users", .bearer = true, .response = "UserList", .list = &users_catalog()});
 
-  router.add(http::Method::kPost, "/api/users", [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::post, "/api/users", [&users, roles](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
     NewUser input = parse_new_user(http::require_json_object(ctx), roles);
     const User user = co_await users.create(std::move(caller), std::move(input));
@@ -122,7 +122,7 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
     co_return res;
   }, {.summary = "Create a user with a role (admins)", .tag = "users", .bearer = true, .request = "UserCreate", .response = "User", .status = 201, .errors = {409}});
 
-  router.add(http::Method::kGet, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::get, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
     const User user = co_await users.get(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::json(200, auth::user_json(user));
@@ -140,10 +140,10 @@ void add_routes(http::Router& router, UserService& users, std::vector<std::strin
                                   .request = "UserUpdate",
                                   .response = "User",
                                   .errors = {409}};
-  router.add(http::Method::kPut, "/api/users/:id", update, update_doc);
-  router.add(http::Method::kPatch, "/api/users/:id", update, update_doc);
+  router.add(http::Method::put, "/api/users/:id", update, update_doc);
+  router.add(http::Method::patch, "/api/users/:id", update, update_doc);
 
-  router.add(http::Method::kDelete, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  router.add(http::Method::delete_, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
     http::Principal caller = auth::authenticated(ctx);
     co_await users.remove(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::empty(204);
