@@ -16,12 +16,12 @@ void BM_RouterDispatch(benchmark::State& state) {
   http::Router router;
   for (const char* p : {"/healthz", "/readyz", "/metrics", "/api/users", "/api/users/:id", "/api/tasks",
                         "/api/tasks/:id", "/api/projects", "/api/projects/:id"}) {
-    router.add(http::Method::kGet, p, [](http::Request&, http::Context&) -> Task<http::Response> {
+    router.add(http::Method::get, p, [](http::Request&, http::Context&) -> Task<http::Response> {
       co_return http::Response::empty(204);
     });
   }
   http::Request req;
-  req.method = http::Method::kGet;
+  req.method = http::Method::get;
   req.path = "/api/tasks/0193f1c2-7a3b-7c4d-8e5f-0123456789ab";
   for (auto _ : state) {
     http::Context ctx;

@@ -48,34 +48,34 @@ constexpr std::string_view kSchemas = R"json({
 void add_routes(openapi::Routes& routes, AuthService& auth) {
   routes.add_schemas(kSchemas);
 
-  routes.add(http::Method::kPost, "/api/auth/register", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
+  routes.add(http::Method::post, "/api/auth/register", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
     auth.limit_address(req.remote_address);
     users::NewUser input = parse_register(http::require_json_object(req));
     const TokenResponse r = co_await auth.register_user(std::move(input));
     co_return http::Response::json(201, token_response_json(r));
   }, {.summary = "Create an account (role user) and sign in", .tag = "auth", .request = "RegisterRequest", .response = "TokenResponse", .status = 201, .errors = {409, 429}});
 
-  routes.add(http::Method::kPost, "/api/auth/login", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
+  routes.add(http::Method::post, "/api/auth/login", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
     auth.limit_address(req.remote_address);
     auto [email, password] = parse_login(http::require_json_object(req));
     const TokenResponse r = co_await auth.login(std::move(email), std::move(password), req.remote_address);
     co_return http::Response::json(200, token_response_json(r));
   }, {.summary = "Sign in with email and password", .tag = "auth", .request = "LoginRequest", .response = "TokenResponse", .errors = {401, 429}});
 
-  routes.add(http::Method::kPost, "/api/auth/refresh", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
+  routes.add(http::Method::post, "/api/auth/refresh", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
     auth.limit_address(req.remote_address);
     std::string token = parse_refresh(http::require_json_object(req));
     const TokenResponse r = co_await auth.refresh(std::move(token));
     co_return http::Response::json(200, token_response_json(r));
   }, {.summary = "Trade a refresh token for new tokens (rotation with reuse detection)", .tag = "auth", .request = "RefreshRequest", .response = "TokenResponse", .errors = {401, 429}});
 
-  routes.add(http::Method::kPost, "/api/auth/logout", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::post, "/api/auth/logout", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
     Principal principal = ctx.caller.require();
     co_await auth.logout(std::move(principal));
     co_return http::Response::empty(204);
   }, {.summary = "Revoke the session of the access token", .tag = "auth", .bearer = true, .request = "LogoutRequest", .request_optional = true, .status = 204});
 
-  routes.add(http::Method::kGet, "/api/auth/me", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::get, "/api/auth/me", [&auth](http::Request&, http::Context& ctx) -> Task<http::Response> {
     Principal principal = ctx.caller.require();
     const users::User user = co_await auth.me(std::move(principal));
     co_return http::Response::json(200, users::user_json(user));

@@ -103,13 +103,13 @@ void add_routes(http::Router& router) {
   // The page and its files are not API operations: registered on the router alone, the
   // OpenAPI document leaves them out.
   router.add(
-      http::Method::kGet, "/docs",
+      http::Method::get, "/docs",
       [page = page_html()](http::Request&, http::Context&) -> Task<http::Response> {
         co_return docs_response("text/html; charset=utf-8", page, kRevalidate);
       });
 
   router.add(
-      http::Method::kGet, "/docs/:file",
+      http::Method::get, "/docs/:file",
       [](http::Request&, http::Context& ctx) -> Task<http::Response> {
         const std::string_view name = ctx.param("file");
         if (name == "docs.js") co_return docs_response(content_type(name), std::string(kInitScript), kRevalidate);

@@ -7,24 +7,45 @@
 #include <string>
 #include <unordered_map>
 
-#include "http/request.hpp"
+#include "http/method.hpp"
+
+namespace bhttp = boost::beast::http;
 
 namespace keel::http {
 namespace {
 
 std::atomic<std::uint64_t> next_id{1};
 
+// The methods keel routes keep their own series; every other method shares one, so clients
+// cannot create series at will: the cache below is bounded by routes x methods x statuses.
+bhttp::verb series_method(std::string_view token) noexcept {
+  switch (const bhttp::verb v = bhttp::string_to_verb(token)) {
+    case bhttp::verb::get:
+    case bhttp::verb::head:
+    case bhttp::verb::post:
+    case bhttp::verb::put:
+    case bhttp::verb::patch:
+    case bhttp::verb::delete_:
+    case bhttp::verb::options: return v;
+    default: return bhttp::verb::unknown;
+  }
+}
+
+std::string_view method_label(bhttp::verb v) noexcept {
+  return v == bhttp::verb::unknown ? std::string_view("OTHER") : std::string_view(bhttp::to_string(v));
+}
+
 struct KeyView {
   std::uint64_t owner;
   std::string_view route;
-  Method method;
+  bhttp::verb method;
   int status;
 };
 
 struct Key {
   std::uint64_t owner;
   std::string route;
-  Method method;
+  bhttp::verb method;
   int status;
   KeyView view() const { return {owner, route, method, status}; }
 };
@@ -67,10 +88,9 @@ HttpMetrics::HttpMetrics(Metrics& metrics)
       id_(next_id.fetch_add(1)) {}
 
 void HttpMetrics::record(const Exchange& ex) {
-  // Unmatched paths share one label value, and unknown methods one too, so clients cannot
-  // create series at will: the cache below is bounded by routes x methods x statuses.
+  // Unmatched paths share one label value, like methods keel does not route (series_method).
   const std::string_view route = ex.route.empty() ? std::string_view("unmatched") : ex.route;
-  const Method method = parse_method(ex.method);
+  const bhttp::verb method = series_method(ex.method);
   thread_local std::unordered_map<Key, Cells, KeyHash, KeyEqual> cache;
 
   const KeyView key{id_, route, method, ex.status};
@@ -79,7 +99,7 @@ void HttpMetrics::record(const Exchange& ex) {
     std::array<char, 8> status{};
     const auto end = std::to_chars(status.data(), status.data() + status.size(), ex.status).ptr;
     const std::string_view status_text(status.data(), static_cast<std::size_t>(end - status.data()));
-    Cells cells{&requests_.series({route, method_name(method), status_text}), &latency_.series({route})};
+    Cells cells{&requests_.series({route, method_label(method), status_text}), &latency_.series({route})};
     it = cache.emplace(Key{id_, std::string(route), method, ex.status}, cells).first;
   }
   it->second.requests->inc();

@@ -6,31 +6,6 @@
 
 namespace keel::http {
 
-std::string_view method_name(Method m) noexcept {
-  switch (m) {
-    case Method::kGet: return "GET";
-    case Method::kHead: return "HEAD";
-    case Method::kPost: return "POST";
-    case Method::kPut: return "PUT";
-    case Method::kPatch: return "PATCH";
-    case Method::kDelete: return "DELETE";
-    case Method::kOptions: return "OPTIONS";
-    case Method::kOther: return "OTHER";
-  }
-  return "OTHER";
-}
-
-Method parse_method(std::string_view token) noexcept {
-  if (token == "GET") return Method::kGet;
-  if (token == "HEAD") return Method::kHead;
-  if (token == "POST") return Method::kPost;
-  if (token == "PUT") return Method::kPut;
-  if (token == "PATCH") return Method::kPatch;
-  if (token == "DELETE") return Method::kDelete;
-  if (token == "OPTIONS") return Method::kOptions;
-  return Method::kOther;
-}
-
 QueryParams QueryParams::parse(std::string_view raw) {
   QueryParams out;
   if (raw.empty()) return out;
@@ -58,6 +33,15 @@ QueryParams QueryParams::parse(std::string_view raw) {
     out.params_.emplace_back(std::move(key), std::move(value));
   }
   return out;
+}
+
+void prepare_request(Request& req) {
+  if (req.path.empty() || req.path.front() != '/') {
+    throw Error::bad_request("The request target must be an absolute path");
+  }
+  if (const auto q = req.target.find('?'); q != std::string::npos) {
+    req.query = QueryParams::parse(std::string_view(req.target).substr(q + 1));
+  }
 }
 
 std::optional<std::string_view> QueryParams::get(std::string_view name) const noexcept {

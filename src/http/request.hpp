@@ -8,16 +8,10 @@
 
 #include <boost/json/value.hpp>
 
-#include "http/headers.hpp"
+#include "http/method.hpp"
+#include "http/request_headers.hpp"
 
 namespace keel::http {
-
-enum class Method { kGet, kHead, kPost, kPut, kPatch, kDelete, kOptions, kOther };
-
-/// "GET", "POST", ...; "OTHER" for methods keel does not route.
-std::string_view method_name(Method m) noexcept;
-/// The Method for a request-line token (case-sensitive, as RFC 9110 says).
-Method parse_method(std::string_view token) noexcept;
 
 /// Decoded query parameters in arrival order.
 class QueryParams {
@@ -36,17 +30,23 @@ class QueryParams {
   std::vector<std::pair<std::string, std::string>> params_;
 };
 
-/// An HTTP request as the application sees it: transport details already checked.
+/// An HTTP request as the application sees it. The session fills it from the parsed message;
+/// `query` is filled by prepare_request, the pipeline's last step before the handler.
 struct Request {
-  Method method = Method::kGet;
+  Method method = Method::get;
   std::string target;  // as sent: path and query
   std::string path;    // without the query, not percent-decoded
   QueryParams query;
-  Headers headers;
+  RequestHeaders headers;
   std::string body;
   /// The parsed JSON body of a POST/PUT/PATCH route, when it had one (the router parses it).
   std::optional<boost::json::value> json;
   std::string remote_address;
 };
+
+/// Checks what the HTTP parser leaves to the application and parses the query string of
+/// `req.target` into `req.query`. Throws Error::bad_request when the target is not an absolute
+/// path (e.g. "*" or "http://host/x") and Error::validation for a malformed query string.
+void prepare_request(Request& req);
 
 }  // namespace keel::http

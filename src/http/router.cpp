@@ -48,7 +48,7 @@ std::string decode_segment(std::string_view raw) {
   return pct->decode();
 }
 
-bool takes_body(Method m) { return m == Method::kPost || m == Method::kPut || m == Method::kPatch; }
+bool takes_body(Method m) { return m == Method::post || m == Method::put || m == Method::patch; }
 
 }  // namespace
 
@@ -124,9 +124,9 @@ std::string Router::allow_header(const Pattern& p) {
   bool has_get = false, has_head = false;
   for (const auto& r : p.routes) {
     if (!allow.empty()) allow += ", ";
-    allow += method_name(r.method);
-    has_get = has_get || r.method == Method::kGet;
-    has_head = has_head || r.method == Method::kHead;
+    allow += to_string(r.method);
+    has_get = has_get || r.method == Method::get;
+    has_head = has_head || r.method == Method::head;
   }
   if (has_get && !has_head) allow += ", HEAD";
   allow += ", OPTIONS";
@@ -134,6 +134,7 @@ std::string Router::allow_header(const Pattern& p) {
 }
 
 Task<Response> Router::dispatch(Request& req, Context& ctx) const {
+  prepare_request(req);
   const Pattern* pattern = find_pattern(req.path, ctx);
   if (!pattern) throw Error::not_found("No route matches " + std::string(req.path));
   ctx.route = pattern->text;
@@ -142,13 +143,13 @@ Task<Response> Router::dispatch(Request& req, Context& ctx) const {
   for (const auto& r : pattern->routes) {
     if (r.method == req.method) route = &r;
   }
-  if (!route && req.method == Method::kHead) {
+  if (!route && req.method == Method::head) {
     for (const auto& r : pattern->routes) {
-      if (r.method == Method::kGet) route = &r;
+      if (r.method == Method::get) route = &r;
     }
   }
   if (!route) {
-    if (req.method == Method::kOptions) {
+    if (req.method == Method::options) {
       Response res = Response::empty(204);
       res.headers.set("Allow", allow_header(*pattern));
       co_return res;

@@ -29,9 +29,11 @@ class Router {
   /// Throws std::invalid_argument for a malformed pattern or a duplicate route.
   void add(Method method, std::string_view pattern, Handler handler);
 
-  /// Matches the request, fills ctx.route and ctx.params, parses a JSON body where the
-  /// route takes one, and runs the handler. Throws Error::not_found for unknown paths and
-  /// Error::method_not_allowed (with Allow) for known paths with another method.
+  /// Prepares the request (prepare_request: absolute path, query string), matches it, fills
+  /// ctx.route and ctx.params, parses a JSON body where the route takes one, and runs the
+  /// handler. Runs inside the pipeline, so every error it throws reaches the error middleware:
+  /// Error::bad_request or Error::validation from prepare_request, Error::not_found for unknown
+  /// paths, Error::method_not_allowed (with Allow) for known paths with another method.
   Task<Response> dispatch(Request& req, Context& ctx) const;
 
   /// Every route, in registration order.

@@ -42,7 +42,8 @@ struct ServerGauges {
 };
 
 /// The HTTP/1.1 server: `threads` I/O threads, each with its own event loop, one
-/// coroutine per connection. Only this class (and its .cpp) knows Beast and sockets.
+/// coroutine per connection. Only its .cpp files know Beast and sockets: server.cpp (threads,
+/// start and stop), listener.cpp (accepting), session.cpp (one connection), deadlines.cpp.
 class Server {
  public:
   Server(ServerOptions options, const Pipeline& pipeline, ExchangeObserver observer, ServerGauges gauges = {});

@@ -26,7 +26,4 @@ inline constexpr std::string_view kFixedHeaders =
 /// `extra_capacity` reserves room for what the caller appends (e.g. a small body).
 std::string serialize_head(const Response& res, const WireOptions& options, std::size_t extra_capacity = 0);
 
-/// The reason phrase of a status code ("Not Found"); "Unknown" for codes keel never sends.
-std::string_view reason_phrase(int status) noexcept;
-
 }  // namespace keel::http

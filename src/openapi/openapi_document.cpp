@@ -174,7 +174,7 @@ void add_list_params(const Operation& doc, json::array& params) {
 // ---- operations --------------------------------------------------------------------------------
 
 std::string lower_method(http::Method m) {
-  std::string out(http::method_name(m));
+  std::string out(to_string(m));
   std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
   return out;
 }
@@ -205,7 +205,7 @@ json::object operation(const DocumentedRoute& route) {
     if (p == "id") schema["format"] = "uuid";
     params.push_back(json::object{{"name", p}, {"in", "path"}, {"required", true}, {"schema", std::move(schema)}});
   }
-  const bool conditional_read = route.method == http::Method::kGet && !in_path.empty() &&
+  const bool conditional_read = route.method == http::Method::get && !in_path.empty() &&
                                 std::find(doc.errors.begin(), doc.errors.end(), 304) != doc.errors.end();
   if (conditional_read) {
     params.push_back(json::object{{"name", "If-None-Match"}, {"in", "header"}, {"required", false},
@@ -227,7 +227,7 @@ json::object operation(const DocumentedRoute& route) {
   if (!doc.response.empty()) {
     success["content"] = json::object{{doc.response_type, json::object{{"schema", schema_ref(doc.response)}}}};
   }
-  if (route.method == http::Method::kGet && conditional_read) {
+  if (route.method == http::Method::get && conditional_read) {
     success["headers"] = json::object{{"ETag", json::object{{"schema", json::object{{"type", "string"}}}}}};
   }
   if (doc.status == 201) {
@@ -298,7 +298,7 @@ json::object build_document(const Registry& registry) {
 }
 
 void add_routes(Routes& routes, const std::string& document) {
-  routes.add(http::Method::kGet, "/api/openapi.json",
+  routes.add(http::Method::get, "/api/openapi.json",
              [&document](http::Request&, http::Context&) -> Task<http::Response> {
                co_return http::Response::json_text(200, document);
              },

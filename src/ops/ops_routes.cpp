@@ -17,11 +17,11 @@ void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& m
   })json");
 
 
-  routes.add(http::Method::kGet, "/healthz", [](http::Request&, http::Context&) -> Task<http::Response> {
+  routes.add(http::Method::get, "/healthz", [](http::Request&, http::Context&) -> Task<http::Response> {
     co_return http::Response::json_text(200, R"({"status":"ok"})");
   }, {.summary = "Liveness: 200 while the process serves", .tag = "operations", .response = "Health"});
 
-  routes.add(http::Method::kGet, "/readyz", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::get, "/readyz", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
     std::string failure;
     try {
       co_await db.ping();
@@ -36,7 +36,7 @@ void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& m
     co_return http::Response::json_text(200, R"({"status":"ok","checks":{"database":"ok"}})");
   }, {.summary = "Readiness: 200 when the database answers, else 503 naming it", .tag = "operations", .response = "Ready"});
 
-  routes.add(http::Method::kGet, "/metrics", [&metrics](http::Request&, http::Context&) -> Task<http::Response> {
+  routes.add(http::Method::get, "/metrics", [&metrics](http::Request&, http::Context&) -> Task<http::Response> {
     co_return http::Response::text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
   }, {.summary = "Prometheus metrics (text format)", .tag = "operations", .response = "Metrics", .response_type = "text/plain"});
 }

@@ -64,14 +64,14 @@ void add_routes(openapi::Routes& routes, ResourceService& service) {
     delete_doc.status = 204;
     delete_doc.errors = {409, 412};
 
-    routes.add(http::Method::kGet, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    routes.add(http::Method::get, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<Principal> caller = ctx.caller.optional();
       std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
       RenderedList page = co_await service.list(*r, std::move(caller), std::move(params));
       co_return http::Response::json_text(200, std::move(page.json));
     }, list_doc);
 
-    routes.add(http::Method::kPost, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    routes.add(http::Method::post, collection, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<Principal> caller = ctx.caller.optional();
       boost::json::object body = http::require_json_object(req);
       Rendered record = co_await service.create(*r, std::move(caller), std::move(body));
@@ -81,7 +81,7 @@ void add_routes(openapi::Routes& routes, ResourceService& service) {
       co_return res;
     }, create_doc);
 
-    routes.add(http::Method::kGet, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    routes.add(http::Method::get, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<Principal> caller = ctx.caller.optional();
       std::string id(ctx.param("id"));
       Rendered record = co_await service.get(*r, std::move(caller), std::move(id));
@@ -101,10 +101,10 @@ void add_routes(openapi::Routes& routes, ResourceService& service) {
       Rendered record = co_await service.update(*r, std::move(caller), std::move(id), std::move(body), std::move(if_match));
       co_return record_response(200, std::move(record));
     };
-    routes.add(http::Method::kPut, item, update, update_doc);
-    routes.add(http::Method::kPatch, item, update, update_doc);
+    routes.add(http::Method::put, item, update, update_doc);
+    routes.add(http::Method::patch, item, update, update_doc);
 
-    routes.add(http::Method::kDelete, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    routes.add(http::Method::delete_, item, [&service, r](http::Request& req, http::Context& ctx) -> Task<http::Response> {
       std::optional<Principal> caller = ctx.caller.optional();
       std::string id(ctx.param("id"));
       std::optional<std::string> if_match = header(req, "If-Match");

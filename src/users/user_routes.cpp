@@ -107,7 +107,7 @@ void add_schemas(openapi::Routes& routes, const std::vector<std::string>& roles)
 void add_routes(openapi::Routes& routes, UserService& users, std::vector<std::string> roles) {
   add_schemas(routes, roles);
 
-  routes.add(http::Method::kGet, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::get, "/api/users", [&users](http::Request& req, http::Context& ctx) -> Task<http::Response> {
     Principal caller = ctx.caller.require();
     std::vector<std::pair<std::string, std::string>> params(req.query.begin(), req.query.end());
     const UserPage result = co_await users.list(std::move(caller), std::move(params));
@@ -126,7 +126,7 @@ void add_routes(openapi::Routes& routes, UserService& users, std::vector<std::st
     co_return http::Response::json_text(200, std::move(body));
   }, {.summary = "List users (admins)", .tag = "users", .bearer = true, .response = "UserList", .list = &users_catalog()});
 
-  routes.add(http::Method::kPost, "/api/users", [&users, roles](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::post, "/api/users", [&users, roles](http::Request& req, http::Context& ctx) -> Task<http::Response> {
     Principal caller = ctx.caller.require();
     NewUser input = parse_new_user(http::require_json_object(req), roles);
     const User user = co_await users.create(std::move(caller), std::move(input));
@@ -135,7 +135,7 @@ void add_routes(openapi::Routes& routes, UserService& users, std::vector<std::st
     co_return res;
   }, {.summary = "Create a user with a role (admins)", .tag = "users", .bearer = true, .request = "UserCreate", .response = "User", .status = 201, .errors = {409}});
 
-  routes.add(http::Method::kGet, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::get, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
     Principal caller = ctx.caller.require();
     const User user = co_await users.get(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::json(200, user_json(user));
@@ -153,10 +153,10 @@ void add_routes(openapi::Routes& routes, UserService& users, std::vector<std::st
                                   .request = "UserUpdate",
                                   .response = "User",
                                   .errors = {409}};
-  routes.add(http::Method::kPut, "/api/users/:id", update, update_doc);
-  routes.add(http::Method::kPatch, "/api/users/:id", update, update_doc);
+  routes.add(http::Method::put, "/api/users/:id", update, update_doc);
+  routes.add(http::Method::patch, "/api/users/:id", update, update_doc);
 
-  routes.add(http::Method::kDelete, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::delete_, "/api/users/:id", [&users](http::Request&, http::Context& ctx) -> Task<http::Response> {
     Principal caller = ctx.caller.require();
     co_await users.remove(std::move(caller), std::string(ctx.param("id")));
     co_return http::Response::empty(204);

@@ -202,6 +202,12 @@ TEST(ApiEdgeCors, AllowedOriginsGetCorsHeadersAndPreflight) {
   const HttpResponse err = client.get("/nope", {{"Origin", "https://app.example.com"}});
   EXPECT_EQ(err.header("Access-Control-Allow-Origin"), "https://app.example.com") << "errors are readable too";
 
+  // A malformed query string is found inside the pipeline too: CORS and no-store like any error.
+  const HttpResponse bad_query = client.get("/api/echo?x=%zz", {{"Origin", "https://app.example.com"}});
+  EXPECT_EQ(bad_query.status, 400);
+  EXPECT_EQ(bad_query.header("Access-Control-Allow-Origin"), "https://app.example.com");
+  EXPECT_EQ(bad_query.header("Cache-Control"), "no-store");
+
   const HttpResponse other = client.get("/healthz", {{"Origin", "https://evil.example.com"}});
   EXPECT_FALSE(other.has_header("Access-Control-Allow-Origin"));
 }

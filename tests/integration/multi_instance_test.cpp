@@ -17,12 +17,12 @@ namespace {
 void add_notes_routes(app::App& app) {
   run_sync([&] { return app.database().execute("CREATE TABLE IF NOT EXISTS notes (id TEXT PRIMARY KEY)"); });
   storage::Database& db = app.database();
-  app.router().add(http::Method::kPost, "/api/notes", [&db](http::Request& req, http::Context&) -> Task<http::Response> {
+  app.router().add(http::Method::post, "/api/notes", [&db](http::Request& req, http::Context&) -> Task<http::Response> {
     storage::Params params{std::string(http::require_json_object(req).at("id").as_string())};
     co_await db.execute("INSERT INTO notes (id) VALUES ($1)", std::move(params));
     co_return http::Response::json_text(201, "{}");
   });
-  app.router().add(http::Method::kGet, "/api/notes/:id", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  app.router().add(http::Method::get, "/api/notes/:id", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
     storage::Params params{std::string(ctx.param("id"))};
     const storage::Result r = co_await db.query("SELECT id FROM notes WHERE id = $1", std::move(params));
     if (r.rows.empty()) throw Error::not_found();

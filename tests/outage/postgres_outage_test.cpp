@@ -28,7 +28,7 @@ void pg_ctl(const std::string& action) {
 void add_notes_route(app::App& app) {
   run_sync([&] { return app.database().execute("CREATE TABLE notes (id TEXT PRIMARY KEY)"); });
   storage::Database& db = app.database();
-  app.router().add(http::Method::kPost, "/api/notes", [&db](http::Request& req, http::Context&) -> Task<http::Response> {
+  app.router().add(http::Method::post, "/api/notes", [&db](http::Request& req, http::Context&) -> Task<http::Response> {
     const std::string id(http::require_json_object(req).at("id").as_string());
     storage::Params params{id};
     co_await db.execute("INSERT INTO notes (id) VALUES ($1)", std::move(params));

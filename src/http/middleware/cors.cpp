@@ -31,7 +31,7 @@ Middleware cors_middleware(std::vector<std::string> origins) {
     if (!ok) co_return co_await next(req, ctx);
 
     const std::string allow_origin = any ? "*" : std::string(*origin);
-    if (req.method == Method::kOptions && req.headers.has("Access-Control-Request-Method")) {
+    if (req.method == Method::options && req.headers.has("Access-Control-Request-Method")) {
       Response res = Response::empty(204);
       res.headers.set("Access-Control-Allow-Origin", allow_origin);
       res.headers.set("Access-Control-Allow-Methods", kAllowMethods);

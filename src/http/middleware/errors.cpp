@@ -19,14 +19,14 @@ Task<Response> error_middleware(Request& req, Context& ctx, Next next) {
     std::rethrow_exception(failure);
   } catch (const Error& e) {
     if (http_status(e.code()) >= 500) {
-      spdlog::error("request {} {} {} failed: {}", ctx.request_id, method_name(req.method), req.path, e.what());
+      spdlog::error("request {} {} {} failed: {}", ctx.request_id, std::string_view(to_string(req.method)), req.path, e.what());
     }
     co_return error_response(e, ctx.request_id);
   } catch (const std::exception& e) {
-    spdlog::error("request {} {} {} failed: {}", ctx.request_id, method_name(req.method), req.path, e.what());
+    spdlog::error("request {} {} {} failed: {}", ctx.request_id, std::string_view(to_string(req.method)), req.path, e.what());
     co_return error_response(Error::internal(e.what()), ctx.request_id);
   } catch (...) {
-    spdlog::error("request {} {} {} failed: unknown exception", ctx.request_id, method_name(req.method), req.path);
+    spdlog::error("request {} {} {} failed: unknown exception", ctx.request_id, std::string_view(to_string(req.method)), req.path);
     co_return error_response(Error::internal("unknown exception"), ctx.request_id);
   }
 }

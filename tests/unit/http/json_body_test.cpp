@@ -9,7 +9,7 @@ namespace {
 
 Request json_request(std::string body, std::string type = "application/json") {
   Request r;
-  r.method = Method::kPost;
+  r.method = Method::post;
   r.body = std::move(body);
   if (!type.empty()) r.headers.set("Content-Type", std::move(type));
   return r;
@@ -43,7 +43,7 @@ TEST(JsonBody, ParsesAnObject) {
 
 TEST(JsonBody, NoBodyIsNoValue) {
   Request r;
-  r.method = Method::kPost;
+  r.method = Method::post;
   EXPECT_FALSE(parse_json_body(r).has_value());
   EXPECT_FALSE(parse_json_body(json_request("")).has_value());
 }

@@ -48,10 +48,10 @@ TEST(Wire, LineBreaksCannotSplitTheResponse) {
   EXPECT_NE(head.find("X-Fine: ok\r\n"), std::string::npos);
 }
 
-TEST(Wire, ReasonPhrases) {
-  EXPECT_EQ(reason_phrase(404), "Not Found");
-  EXPECT_EQ(reason_phrase(431), "Request Header Fields Too Large");
-  EXPECT_EQ(reason_phrase(599), "Unknown");
+TEST(Wire, StatusLinesCarryTheStandardReason) {
+  EXPECT_EQ(serialize_head(Response::empty(404), {}).rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u);
+  EXPECT_EQ(serialize_head(Response::empty(431), {}).rfind("HTTP/1.1 431 Request Header Fields Too Large\r\n", 0), 0u);
+  EXPECT_EQ(serialize_head(Response::empty(599), {}).rfind("HTTP/1.1 599 ", 0), 0u) << "a code with no reason";
 }
 
 }  // namespace

@@ -1,0 +1,21 @@
+#pragma once
+
+// Private to src/http: one connection, served start to end.
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "http/deadlines.hpp"
+#include "http/transport.hpp"
+
+namespace keel::http {
+
+/// Serves one accepted connection until it closes: wait for a request, read it, run the
+/// pipeline, write the answer, repeat while keep-alive; then close, draining the peer first.
+/// With `over_capacity` it only answers 503. Registers the connection in `connections` (its
+/// loop's) while it lives; on the way out it counts it off transport.open. I/O errors and
+/// timeouts end the connection, they are not thrown.
+boost::asio::awaitable<void> serve_connection(Transport& transport, Connections& connections,
+                                              boost::asio::ip::tcp::socket socket, bool over_capacity);
+
+}  // namespace keel::http
