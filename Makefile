@@ -8,6 +8,9 @@ BUILD   ?= build/release
 ASAN    ?= build/asan
 JOBS    ?= $(shell nproc)
 CMAKE_FLAGS = -G Ninja -DCMAKE_BUILD_TYPE=Release
+# ccache keys on paths relative to the checkout, so a fresh clone (CI's) reuses what another
+# clone of the same commit compiled.
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 build:
 	@scripts/deps.sh build
