@@ -36,12 +36,13 @@ void random_bytes(unsigned char* out, std::size_t n) {
 
 }  // namespace
 
-std::string new_uuid_v7() {
+std::string new_uuid_v7() { return new_uuid_v7(std::chrono::system_clock::now()); }
+
+std::string new_uuid_v7(std::chrono::system_clock::time_point now) {
   std::array<unsigned char, 16> b{};
   random_bytes(b.data() + 6, 10);
-  const auto ms = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0f));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // RFC 9562 variant

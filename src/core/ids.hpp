@@ -10,6 +10,8 @@ namespace keel {
 
 /// A new UUIDv7 (RFC 9562): 48-bit Unix milliseconds, then CSPRNG bits; lowercase, 36 chars.
 std::string new_uuid_v7();
+/// The same, for the instant `now` (tests show the time ordering without waiting for the clock).
+std::string new_uuid_v7(std::chrono::system_clock::time_point now);
 
 /// Lowercase hex of `n` bytes.
 std::string to_hex(const unsigned char* data, std::size_t n);
