@@ -26,12 +26,26 @@ void lower_priority_once() {
 
 }  // namespace
 
+namespace {
+
+// What bcrypt can hash whole: crypt reads a C string of at most 72 bytes, so a NUL would end
+// the password early and a 73rd byte would be dropped. Anything else is never hashed.
+bool bcrypt_takes_whole(const std::string& password) {
+  return password.size() <= 72 && password.find('\0') == std::string::npos;
+}
+
+}  // namespace
+
 void check_password(const std::string& password, ErrorDetails& details) {
   if (password.size() < 8) details["password"] = "must be at least 8 bytes";
   if (password.size() > 72) details["password"] = "must be at most 72 bytes";
+  if (password.find('\0') != std::string::npos) details["password"] = "must not contain U+0000";
 }
 
 std::string bcrypt_hash(const std::string& password, int cost) {
+  // check_password refused such a password at the edge; hashing a truncated one would store a
+  // weaker secret than the user chose.
+  if (!bcrypt_takes_whole(password)) throw std::invalid_argument("password bcrypt can't hash whole");
   lower_priority_once();
   unsigned char entropy[16];
   if (RAND_bytes(entropy, sizeof entropy) != 1) throw std::runtime_error("RAND_bytes failed");
@@ -47,6 +61,7 @@ std::string bcrypt_hash(const std::string& password, int cost) {
 }
 
 bool bcrypt_verify(const std::string& password, const std::string& hash) {
+  if (!bcrypt_takes_whole(password)) return false;  // its truncation could match; it never does
   lower_priority_once();
   auto data = std::make_unique<crypt_data>();
   const char* out = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof *data);
@@ -75,8 +90,12 @@ Task<std::string> PasswordHasher::hash(std::string password) {
 }
 
 Task<bool> PasswordHasher::verify(std::string password, std::string hash) {
-  const bool known = !hash.empty();
+  // A password bcrypt can't take whole (a NUL, over 72 bytes) matches nothing, yet still costs
+  // one bcrypt run against the dummy, like an unknown account: the answer's timing says nothing.
+  const bool usable = bcrypt_takes_whole(password);
+  const bool known = !hash.empty() && usable;
   const std::string& against = known ? hash : dummy_hash_;
+  if (!usable) password.clear();
   const bool ok = co_await cpu_.run([&] { return bcrypt_verify(password, against); });
   co_return known && ok;
 }

@@ -29,10 +29,13 @@ class PasswordHasher {
 };
 
 /// Records in `details["password"]` why a new password is refused: it must be 8–72 bytes
-/// (bcrypt reads at most 72: longer is refused, never silently truncated).
+/// without U+0000 (bcrypt reads a C string of at most 72 bytes: a longer password or one with a
+/// NUL is refused, never silently truncated).
 void check_password(const std::string& password, ErrorDetails& details);
 
 /// The blocking primitives, for the pool and for tests: throw std::runtime_error on failure.
+/// bcrypt_hash throws std::invalid_argument for a password check_password refuses (NUL, over
+/// 72 bytes); bcrypt_verify answers false for one.
 std::string bcrypt_hash(const std::string& password, int cost);
 bool bcrypt_verify(const std::string& password, const std::string& hash);
 /// A well-formed `$2b$` hash of `cost` that no password matches. Verifying against it costs one

@@ -431,6 +431,38 @@ TEST(Auth, PasswordOver72BytesIsRefusedNeverTruncated) {
   EXPECT_EQ(login(client, "long@example.com", p72).status, 200);
 }
 
+// bcrypt reads a C string: a NUL would end the password early. Such a password is refused when
+// it is set, and at login it is a mismatch, never its truncation (API.md §3-4).
+TEST(Auth, PasswordsWithNulAreRefusedAndNeverMatchTheirTruncation) {
+  TestServer server(auth_config);
+  HttpClient client = server.client();
+  const std::string eight_nuls(8, '\0');
+  const std::string embedded = std::string("abc") + '\0' + "defgh";
+  for (const std::string& password : {eight_nuls, embedded}) {
+    const HttpResponse refused = post_json(client, "/api/auth/register",
+                                           {{"email", "nul@example.com"}, {"password", password}, {"name", "Nul"}});
+    expect_error(refused, 400, "VALIDATION_ERROR");
+    expect_detail(refused, "password");
+  }
+  expect_error(login(client, "nul@example.com", eight_nuls), 401, "INVALID_CREDENTIALS");
+
+  // A real account whose password is the text before the NUL: the NUL'd one doesn't open it.
+  register_user(client, "abc@example.com", "abcdefgh");
+  expect_error(login(client, "abc@example.com", std::string("abcdefgh") + '\0'), 401, "INVALID_CREDENTIALS");
+  expect_error(login(client, "abc@example.com", std::string("abcdefgh") + '\0' + "xyz"), 401, "INVALID_CREDENTIALS");
+  EXPECT_EQ(login(client, "abc@example.com", "abcdefgh").status, 200);
+
+  // Changing a password to one with a NUL is refused too.
+  const json::object reg = register_user(client, "change@example.com");
+  const std::string id = text(reg.at("user").at("id"));
+  const HttpResponse change = client.request(
+      "PATCH", "/api/users/" + id, json::serialize(json::object{{"password", embedded}, {"currentPassword", kPassword}}),
+      bearer(text(reg.at("accessToken"))));
+  expect_error(change, 400, "VALIDATION_ERROR");
+  expect_detail(change, "password");
+  EXPECT_EQ(login(client, "change@example.com").status, 200);
+}
+
 TEST(Auth, RegisterRefusesATakenEmailCaseInsensitively) {
   TestServer server(auth_config);
   HttpClient client = server.client();

@@ -4,10 +4,22 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 
 namespace keel {
 namespace {
+
+TEST(PasswordHasher, APasswordBcryptCantTakeWholeIsNeverHashedAndNeverMatches) {
+  const std::string hash = bcrypt_hash("abcdefgh", 4);
+  EXPECT_TRUE(bcrypt_verify("abcdefgh", hash));
+  EXPECT_FALSE(bcrypt_verify(std::string("abcdefgh") + '\0' + "x", hash)) << "crypt would read only up to the NUL";
+  EXPECT_FALSE(bcrypt_verify(std::string(72, 'a') + "b", bcrypt_hash(std::string(72, 'a'), 4)));
+  EXPECT_THROW(bcrypt_hash(std::string("abc") + '\0' + "defgh", 4), std::invalid_argument);
+  ErrorDetails details;
+  check_password(std::string(8, '\0'), details);
+  EXPECT_EQ(details["password"], "must not contain U+0000");
+}
 
 TEST(PasswordHasher, HashesVerifyOnlyTheirOwnPassword) {
   const std::string hash = bcrypt_hash("correct horse", 4);
