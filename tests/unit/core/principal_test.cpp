@@ -2,34 +2,26 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
+#include "support/error_code_of.hpp"
 
 namespace keel {
 namespace {
 
-ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no keel::Error thrown";
-  return ErrorCode::kInternal;
-}
+using test::error_code_of;
 
 TEST(Caller, AnonymousIsRefusedWhereACallerIsRequiredAndNobodyWhereOptional) {
   const Caller anonymous;
-  EXPECT_EQ(code_of([&] { anonymous.require(); }), ErrorCode::kUnauthorized);
+  EXPECT_EQ(error_code_of([&] { anonymous.require(); }), ErrorCode::kUnauthorized);
   EXPECT_EQ(anonymous.optional(), std::nullopt);
   EXPECT_EQ(anonymous.user_id(), "");
 }
 
 TEST(Caller, ARefusedTokenIsNeverAnonymous) {
   const Caller expired = Caller::refused(ErrorCode::kTokenExpired);
-  EXPECT_EQ(code_of([&] { expired.require(); }), ErrorCode::kTokenExpired);
-  EXPECT_EQ(code_of([&] { expired.optional(); }), ErrorCode::kTokenExpired) << "a public route still says why";
+  EXPECT_EQ(error_code_of([&] { expired.require(); }), ErrorCode::kTokenExpired);
+  EXPECT_EQ(error_code_of([&] { expired.optional(); }), ErrorCode::kTokenExpired) << "a public route still says why";
   const Caller bad = Caller::refused(ErrorCode::kUnauthorized);
-  EXPECT_EQ(code_of([&] { bad.optional(); }), ErrorCode::kUnauthorized);
+  EXPECT_EQ(error_code_of([&] { bad.optional(); }), ErrorCode::kUnauthorized);
 }
 
 TEST(Caller, ASignedInCallerIsItsPrincipal) {

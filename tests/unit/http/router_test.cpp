@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.hpp"
+#include "support/error_code_of.hpp"
 #include "core/run_sync.hpp"
 
 namespace keel::http {
@@ -32,15 +33,7 @@ Call call(const Router& r, Method m, std::string path, std::string body = {}, st
   return c;
 }
 
-ErrorCode code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no keel::Error thrown";
-  return ErrorCode::kInternal;
-}
+using test::error_code_of;
 
 class RouterTest : public ::testing::Test {
  protected:
@@ -80,14 +73,14 @@ TEST_F(RouterTest, LiteralSegmentsWinOverParameters) {
 
 TEST_F(RouterTest, PercentEncodedParametersAreDecoded) {
   EXPECT_EQ(call(router, Method::get, "/api/users/a%20b").res.body, "get id=a b");
-  EXPECT_EQ(code_of([&] { call(router, Method::get, "/api/users/a%2"); }), ErrorCode::kValidation);
+  EXPECT_EQ(error_code_of([&] { call(router, Method::get, "/api/users/a%2"); }), ErrorCode::kValidation);
 }
 
 TEST_F(RouterTest, UnknownPathsAreNotFound) {
-  EXPECT_EQ(code_of([&] { call(router, Method::get, "/nope"); }), ErrorCode::kNotFound);
-  EXPECT_EQ(code_of([&] { call(router, Method::get, "/api/users/1/extra"); }), ErrorCode::kNotFound);
-  EXPECT_EQ(code_of([&] { call(router, Method::get, "/api/users/"); }), ErrorCode::kNotFound);
-  EXPECT_EQ(code_of([&] { call(router, Method::get, "/healthz/"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { call(router, Method::get, "/nope"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { call(router, Method::get, "/api/users/1/extra"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { call(router, Method::get, "/api/users/"); }), ErrorCode::kNotFound);
+  EXPECT_EQ(error_code_of([&] { call(router, Method::get, "/healthz/"); }), ErrorCode::kNotFound);
 }
 
 TEST_F(RouterTest, WrongMethodIs405WithAllow) {
@@ -113,9 +106,9 @@ TEST_F(RouterTest, BodyRoutesParseJsonFirst) {
   auto c = call(router, Method::post, "/api/users", R"({"a":1})", "application/json");
   ASSERT_TRUE(c.req.json.has_value());
   EXPECT_EQ(c.req.json->as_object().at("a").as_int64(), 1);
-  EXPECT_EQ(code_of([&] { call(router, Method::post, "/api/users", "a=1", "application/x-www-form-urlencoded"); }),
+  EXPECT_EQ(error_code_of([&] { call(router, Method::post, "/api/users", "a=1", "application/x-www-form-urlencoded"); }),
             ErrorCode::kUnsupportedMediaType);
-  EXPECT_EQ(code_of([&] { call(router, Method::post, "/api/users", "{", "application/json"); }), ErrorCode::kInvalidJson);
+  EXPECT_EQ(error_code_of([&] { call(router, Method::post, "/api/users", "{", "application/json"); }), ErrorCode::kInvalidJson);
 }
 
 TEST(Router, RejectsDuplicateAndMalformedRoutes) {
@@ -139,9 +132,9 @@ TEST_F(RouterTest, PreparesTheRequestBeforeMatching) {
   const auto [res, query] = dispatch("/api/users?status=todo&q=a%20b");
   EXPECT_EQ(res.body, "list");
   EXPECT_EQ(query.get("q").value_or(""), "a b");
-  EXPECT_EQ(code_of([&] { dispatch("*"); }), ErrorCode::kBadRequest);
-  EXPECT_EQ(code_of([&] { dispatch("http://example.com/api/users"); }), ErrorCode::kBadRequest);
-  EXPECT_EQ(code_of([&] { dispatch("/api/users?x=%zz"); }), ErrorCode::kValidation);
+  EXPECT_EQ(error_code_of([&] { dispatch("*"); }), ErrorCode::kBadRequest);
+  EXPECT_EQ(error_code_of([&] { dispatch("http://example.com/api/users"); }), ErrorCode::kBadRequest);
+  EXPECT_EQ(error_code_of([&] { dispatch("/api/users?x=%zz"); }), ErrorCode::kValidation);
 }
 
 TEST(Router, ListsItsRoutes) {
