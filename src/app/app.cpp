@@ -24,6 +24,7 @@
 #include "docs/docs_routes.hpp"
 #include "core/ids.hpp"
 #include "core/run_sync.hpp"
+#include "http/middleware/client_address.hpp"
 #include "http/middleware/cors.hpp"
 #include "http/middleware/errors.hpp"
 #include "http/middleware/security_headers.hpp"
@@ -35,7 +36,11 @@
 namespace keel::app {
 
 std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics) {
-  return storage::open_database(config.database_url, config.db_pool_size, pool, metrics);
+  return storage::open_database(config.database_url,
+                                {.pool_size = config.db_pool_size,
+                                 .sqlite_synchronous = config.sqlite_synchronous == "normal" ? storage::SqliteSynchronous::kNormal
+                                                                                         : storage::SqliteSynchronous::kFull},
+                                pool, metrics);
 }
 
 namespace {
@@ -124,7 +129,11 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
 
   if (access_logger) access_log_ = std::make_unique<http::AccessLog>(std::move(access_logger), config_.log_format == LogFormat::kJson);
 
-  // Outermost first: headers land on every answer, errors are rendered inside them.
+  // Outermost first: the client address is known before anything logs or limits it; headers
+  // land on every answer, errors are rendered inside them.
+  if (!config_.trusted_proxies.empty()) {
+    pipeline_.use(http::client_address_middleware(http::AddressSet(config_.trusted_proxies)));
+  }
   pipeline_.use(http::security_headers_middleware);
   if (!config_.cors_origins.empty()) pipeline_.use(http::cors_middleware(config_.cors_origins));
   pipeline_.use(http::error_middleware);
@@ -132,7 +141,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
 
   // Each feature adds its routes to the router and describes them in the OpenAPI registry.
   openapi::Routes routes(router_, api_docs_);
-  ops::add_routes(routes, *db_, metrics_);
+  ops::add_routes(routes, *db_, metrics_, config_.metrics_token);
   auth::add_routes(routes, auth_);
   users::add_routes(routes, users_, model_.roles());
   resources::add_routes(routes, resources_);
@@ -158,8 +167,8 @@ void App::start() {
   // Revocations made before this start (or by other instances) are honoured from the first
   // request, and polled twice a second after that.
   run_sync([&] { return revocations_.sync(); });
-  background_.every(std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
-  background_.every(std::chrono::seconds(60), [this]() -> Task<void> {
+  background_.every("revocation sync", std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
+  background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
     counters_.prune();
     co_return;
   });

@@ -4,7 +4,9 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -65,21 +67,48 @@ int serve(const Config& config, std::shared_ptr<spdlog::logger> access_logger) {
   return 0;
 }
 
-// keel admin create --email E --password P [--name N]: on the configured database.
+// The first line of `path` ("-": standard input), without its line ending; nullopt when it
+// can't be read. A password passed this way stays out of the process list and shell history.
+std::optional<std::string> read_password_file(const std::string& path) {
+  std::string line;
+  if (path == "-") {
+    if (!std::getline(std::cin, line) && line.empty()) return std::nullopt;
+  } else {
+    std::ifstream in(path);
+    if (!in || (!std::getline(in, line) && line.empty())) return std::nullopt;
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+// keel admin create --email E (--password-file F | --password P) [--name N]: on the configured
+// database. --password-file - reads the password from standard input.
 int admin_create(const Config& base, const std::vector<std::string>& args) {
-  std::string email, password, name = "Admin";
+  constexpr const char* kUsage =
+      "usage: keel admin create --email E (--password-file FILE | --password-file - | --password P) [--name N]\n";
+  std::string email, password, password_file, name = "Admin";
   for (std::size_t i = 0; i + 1 < args.size(); i += 2) {
     if (args[i] == "--email") email = args[i + 1];
     else if (args[i] == "--password") password = args[i + 1];
+    else if (args[i] == "--password-file") password_file = args[i + 1];
     else if (args[i] == "--name") name = args[i + 1];
     else {
       std::cerr << "keel: unknown option for admin create: " << args[i] << "\n";
       return 2;
     }
   }
-  if (args.size() % 2 != 0 || email.empty() || password.empty()) {
-    std::cerr << "usage: keel admin create --email E --password P [--name N]\n";
+  if (args.size() % 2 != 0 || email.empty() || password.empty() == password_file.empty()) {
+    std::cerr << kUsage;
     return 2;
+  }
+  if (!password_file.empty()) {
+    auto read = read_password_file(password_file);
+    if (!read) {
+      std::cerr << "keel: cannot read a password from " << (password_file == "-" ? "standard input" : password_file)
+                << "\n";
+      return 2;
+    }
+    password = std::move(*read);
   }
   Config config = base;
   Config checked = load_config({{"ADMIN_EMAIL", email}, {"ADMIN_PASSWORD", password}}, {});
@@ -134,8 +163,10 @@ std::string help_text() {
       "             apply pending database migrations and resources-file changes and exit;\n"
       "             changes that drop or retype stored data need --allow-destructive\n"
       "  openapi    print the OpenAPI 3.1 document of the API (RESOURCES_FILE included) and exit\n"
-      "  admin create --email E --password P [--name N]\n"
-      "             create an admin account (unless the email exists) and exit\n"
+      "  admin create --email E --password-file FILE [--name N]\n"
+      "             create an admin account (unless the email exists) and exit; the password is\n"
+      "             the file's first line (--password-file - reads standard input; --password P\n"
+      "             also works, but shows the password in the process list)\n"
       "  version    print the version and exit\n"
       "  help       print this text (also --help, -h)\n\n"
       "Options (each also read from the environment variable shown; a flag wins):\n",

@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "core/text_rules.hpp"
+#include "http/address_set.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -75,6 +76,22 @@ std::vector<std::string> parse_origins(const std::string& text) {
     }
     if (comma == std::string::npos) break;
     pos = comma + 1;
+  }
+  return out;
+}
+
+// Each item must parse as an address or a CIDR (the http layer matches them per request).
+std::vector<std::string> parse_trusted_proxies(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::string_view rest = text; !rest.empty();) {
+    const auto comma = rest.find(',');
+    const std::string item(trim(rest.substr(0, comma)));
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    if (item.empty()) continue;
+    if (!http::AddressSet::valid_entry(item)) {
+      throw ConfigError("TRUSTED_PROXIES", fmt::format("'{}' is not an IP address or CIDR like 10.0.0.0/8", item));
+    }
+    out.push_back(item);
   }
   return out;
 }
@@ -170,6 +187,22 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          if (v.size() < 8 || v.size() > 72) throw ConfigError("ADMIN_PASSWORD", "must be 8 to 72 bytes");
          c.admin_password = v;
+       }},
+      {{"TRUSTED_PROXIES", "(none)",
+        "comma-separated addresses or CIDRs of reverse proxies whose X-Forwarded-For names the client"},
+       [](Config& c, const std::string& v) { c.trusted_proxies = parse_trusted_proxies(v); }},
+      {{"SQLITE_SYNCHRONOUS", "full",
+        "full (an acknowledged write survives power loss) or normal (faster; a power cut may lose the last writes)"},
+       [](Config& c, const std::string& v) {
+         c.sqlite_synchronous = one_of("SQLITE_SYNCHRONOUS", v, {"full", "normal"});
+       }},
+      {{"METRICS_TOKEN", "(none)", "when set, GET /metrics needs Authorization: Bearer <this token>"},
+       [](Config& c, const std::string& v) {
+         if (v.size() < 16) throw ConfigError("METRICS_TOKEN", "must be at least 16 characters");
+         if (std::any_of(v.begin(), v.end(), [](unsigned char ch) { return ch <= 0x20 || ch >= 0x7f; })) {
+           throw ConfigError("METRICS_TOKEN", "must be printable ASCII without spaces");
+         }
+         c.metrics_token = v;
        }},
       {{"BLOCKING_THREADS", "half the number of cores, at least 1", "threads for blocking work (SQLite reads)"},
        [](Config& c, const std::string& v) {

@@ -49,6 +49,9 @@ struct Config {
   std::size_t threads = 1;
   std::string admin_email;
   std::string admin_password;
+  std::vector<std::string> trusted_proxies;  // addresses or CIDRs, checked at load
+  std::string sqlite_synchronous = "full";   // SQLITE_SYNCHRONOUS: full or normal
+  std::string metrics_token;                 // when set, /metrics needs it as a Bearer token
 
   // Beyond API.md §8 (documented in docs/configuration.md).
   std::size_t blocking_threads = 4;

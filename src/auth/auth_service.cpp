@@ -85,8 +85,12 @@ Task<TokenResponse> AuthService::register_user(users::NewUser input) {
 }
 
 Task<TokenResponse> AuthService::login(std::string email, std::string password, std::string address) {
+  // Each attempt takes its place in the count before the password is checked, in one atomic
+  // step: parallel guesses can't all pass a check made before any of them failed. A success
+  // clears the count; a failure leaves its place taken.
   const std::string failures_key = "login:" + email + "|" + address;
-  if (const auto [failures, left] = counters_.peek(failures_key); failures >= options_.login_max_failures) {
+  if (const auto [attempts, left] = counters_.hit(failures_key, kLoginFailureWindow);
+      attempts > options_.login_max_failures) {
     throw rate_limited(left);  // no bcrypt spent on a locked email
   }
   auto record = co_await users_.find_by_email(std::move(email));
@@ -97,7 +101,6 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
   std::string hash = record && !too_long ? record->password_hash : std::string();
   const bool ok = co_await passwords_.verify(std::move(password), std::move(hash));
   if (!record || !ok || too_long) {
-    counters_.hit(failures_key, kLoginFailureWindow);
     throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
   }
   counters_.reset(failures_key);

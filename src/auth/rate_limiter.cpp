@@ -14,14 +14,6 @@ std::pair<std::int64_t, std::chrono::milliseconds> MemoryCounters::hit(const std
   return {w.count, std::chrono::duration_cast<std::chrono::milliseconds>(w.ends - now)};
 }
 
-std::pair<std::int64_t, std::chrono::milliseconds> MemoryCounters::peek(const std::string& key) {
-  const auto now = Clock::now();
-  std::lock_guard l(mutex_);
-  auto it = windows_.find(key);
-  if (it == windows_.end() || it->second.ends <= now) return {0, std::chrono::milliseconds(0)};
-  return {it->second.count, std::chrono::duration_cast<std::chrono::milliseconds>(it->second.ends - now)};
-}
-
 void MemoryCounters::reset(const std::string& key) {
   std::lock_guard l(mutex_);
   windows_.erase(key);

@@ -20,8 +20,6 @@ class Counters {
   /// time left in the window.
   virtual std::pair<std::int64_t, std::chrono::milliseconds> hit(const std::string& key,
                                                                  std::chrono::milliseconds window) = 0;
-  /// The count in the current window (0 when none), and the time left in it.
-  virtual std::pair<std::int64_t, std::chrono::milliseconds> peek(const std::string& key) = 0;
   /// Forgets `key` (e.g. failed logins after a success).
   virtual void reset(const std::string& key) = 0;
 };
@@ -31,7 +29,6 @@ class MemoryCounters final : public Counters {
  public:
   std::pair<std::int64_t, std::chrono::milliseconds> hit(const std::string& key,
                                                          std::chrono::milliseconds window) override;
-  std::pair<std::int64_t, std::chrono::milliseconds> peek(const std::string& key) override;
   void reset(const std::string& key) override;
   /// Drops every expired window (called periodically so memory stays bounded).
   void prune();

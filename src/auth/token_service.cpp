@@ -89,6 +89,9 @@ Claims TokenService::verify(std::string_view token) const {
   errno = 0;
   const long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (!sub || !role || !sid || errno != 0) throw Error::unauthorized("The access token is not valid");
+  // keel issues only UUIDs here; anything else, even correctly signed (a leaked secret, an
+  // old or foreign issuer), is refused before it can reach a uuid column or a lookup.
+  if (!is_uuid(sub) || !is_uuid(sid)) throw Error::unauthorized("The access token is not valid");
   if (exp <= clock_.unix_seconds()) throw Error(ErrorCode::kTokenExpired, "The access token has expired");
   Claims claims{sub, role, sid};
   if (verified_tokens.size() >= kVerifiedCacheSize) verified_tokens.clear();  // bounded; refills as used

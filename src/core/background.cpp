@@ -27,21 +27,40 @@ Background::Background() : impl_(std::make_unique<Impl>()) {}
 
 Background::~Background() { stop(); }
 
-void Background::every(std::chrono::milliseconds period, std::function<Task<void>()> job) {
-  auto loop = [](Impl& impl, std::chrono::milliseconds period, std::function<Task<void>()> job) -> Task<void> {
+void Background::every(std::string name, std::chrono::milliseconds period, std::function<Task<void>()> job) {
+  auto loop = [](Impl& impl, std::string name, std::chrono::milliseconds period,
+                 std::function<Task<void>()> job) -> Task<void> {
     asio::steady_timer timer(impl.io);
+    // A dependency that is down fails every run: the first failure is a warning, the rest
+    // of the streak only debug lines, and the recovery says how long it lasted.
+    std::size_t failures = 0;
+    auto failing_since = std::chrono::steady_clock::time_point();
     for (;;) {
       timer.expires_after(period);
       auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
       if (ec || impl.stopped) co_return;
+      std::string failure;
       try {
         co_await job();
       } catch (const std::exception& e) {
-        spdlog::warn("background job failed: {}", e.what());
+        failure = e.what();
+        if (failure.empty()) failure = "unknown error";
+      }
+      if (failure.empty()) {
+        if (failures > 0) {
+          const auto lasted = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - failing_since);
+          spdlog::info("background job {} recovered after {} failed run(s) over {} s", name, failures, lasted.count());
+        }
+        failures = 0;
+      } else if (failures++ == 0) {
+        failing_since = std::chrono::steady_clock::now();
+        spdlog::warn("background job {} failed: {} (logged again when it recovers)", name, failure);
+      } else {
+        spdlog::debug("background job {} failed again: {}", name, failure);
       }
     }
   };
-  asio::co_spawn(impl_->io, loop(*impl_, period, std::move(job)), [](std::exception_ptr e) {
+  asio::co_spawn(impl_->io, loop(*impl_, std::move(name), period, std::move(job)), [](std::exception_ptr e) {
     if (e) spdlog::error("background job ended by an exception");
   });
 }

@@ -3,14 +3,15 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 
 #include "core/async.hpp"
 
 namespace keel {
 
 /// One thread with its own event loop for periodic maintenance (e.g. syncing revocations),
-/// kept off the I/O threads. Each job runs every `period`; a failing run is logged and the
-/// job goes on.
+/// kept off the I/O threads. Each job runs every `period`; a failing run is logged (once per
+/// streak of failures, and again on recovery) and the job goes on.
 class Background {
  public:
   Background();
@@ -19,7 +20,7 @@ class Background {
   Background& operator=(const Background&) = delete;
 
   /// Runs `job` every `period` (first run after one period) until stop().
-  void every(std::chrono::milliseconds period, std::function<Task<void>()> job);
+  void every(std::string name, std::chrono::milliseconds period, std::function<Task<void>()> job);
   /// Stops the jobs and joins the thread; idempotent.
   void stop();
 

@@ -35,6 +35,17 @@ std::optional<std::string_view> RequestHeaders::get(std::string_view name) const
   return std::string_view(it->value());
 }
 
+std::vector<std::string_view> RequestHeaders::get_all(std::string_view name) const {
+  std::vector<std::string_view> out;
+  const auto [first, last] = RequestHeadersAccess::fields(*this).equal_range(name);
+  for (auto it = first; it != last; ++it) out.emplace_back(it->value());
+  return out;
+}
+
+void RequestHeaders::add(std::string_view name, std::string_view value) {
+  RequestHeadersAccess::fields(*this).insert(name, value);
+}
+
 void RequestHeaders::set(std::string_view name, std::string_view value) {
   RequestHeadersAccess::fields(*this).set(name, value);
 }

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 namespace keel::http {
 
@@ -26,6 +27,10 @@ class RequestHeaders {
   /// The first value of `name`, if present.
   std::optional<std::string_view> get(std::string_view name) const noexcept;
   bool has(std::string_view name) const noexcept { return get(name).has_value(); }
+  /// Every value of `name`, in arrival order (for fields that may repeat, e.g. X-Forwarded-For).
+  std::vector<std::string_view> get_all(std::string_view name) const;
+  /// Adds a field after the others (for requests built in code, e.g. tests).
+  void add(std::string_view name, std::string_view value);
   /// Replaces every field called `name` with one field (the parser fills real requests; this
   /// is for requests built in code, e.g. tests).
   void set(std::string_view name, std::string_view value);

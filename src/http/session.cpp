@@ -276,7 +276,7 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
           .duration = Clock::now() - started,
           .request_id = ctx.request_id,
           .user_id = ctx.caller.user_id(),
-          .remote_address = remote_});
+          .remote_address = req.remote_address});  // the client, behind trusted proxies
   co_return ok && keep_alive;
 }
 

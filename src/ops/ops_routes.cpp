@@ -2,11 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/crypto.hpp"
 #include "core/error.hpp"
 
 namespace keel::ops {
 
-void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& metrics) {
+void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& metrics, std::string metrics_token) {
   routes.add_schemas(R"json({
     "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
     "Ready": {
@@ -36,7 +37,16 @@ void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& m
     co_return http::Response::json_text(200, R"({"status":"ok","checks":{"database":"ok"}})");
   }, {.summary = "Readiness: 200 when the database answers, else 503 naming it", .tag = "operations", .response = "Ready"});
 
-  routes.add(http::Method::get, "/metrics", [&metrics](http::Request&, http::Context&) -> Task<http::Response> {
+  routes.add(http::Method::get, "/metrics", [&metrics, token = std::move(metrics_token)](
+                                                 http::Request& req, http::Context&) -> Task<http::Response> {
+    if (!token.empty()) {
+      constexpr std::string_view kBearer = "Bearer ";
+      const std::string_view given = req.headers.get("Authorization").value_or("");
+      if (!given.starts_with(kBearer) || !constant_time_equal(given.substr(kBearer.size()), token)) {
+        throw Error::unauthorized("GET /metrics needs Authorization: Bearer <METRICS_TOKEN>")
+            .with_header("WWW-Authenticate", "Bearer");
+      }
+    }
     co_return http::Response::text(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());
   }, {.summary = "Prometheus metrics (text format)", .tag = "operations", .response = "Metrics", .response_type = "text/plain"});
 }

@@ -10,17 +10,18 @@ constexpr std::string_view kSqliteScheme = "sqlite://";
 
 }  // namespace
 
-std::unique_ptr<Database> open_database(std::string_view url, std::size_t pool_size, BlockingPool& pool,
+std::unique_ptr<Database> open_database(std::string_view url, const DatabaseOptions& options, BlockingPool& pool,
                                         Metrics& metrics) {
   if (url.starts_with(kSqliteScheme)) {
-    SqliteOptions options;
-    options.path = sqlite_path_from_url(url);
-    return std::make_unique<SqliteDatabase>(options, pool, metrics);
+    SqliteOptions sqlite;
+    sqlite.path = sqlite_path_from_url(url);
+    sqlite.synchronous_full = options.sqlite_synchronous == SqliteSynchronous::kFull;
+    return std::make_unique<SqliteDatabase>(sqlite, pool, metrics);
   }
-  PostgresOptions options;
-  options.url = std::string(url);
-  options.pool_size = pool_size;
-  return std::make_unique<PostgresDatabase>(options, metrics);
+  PostgresOptions postgres;
+  postgres.url = std::string(url);
+  postgres.pool_size = options.pool_size;
+  return std::make_unique<PostgresDatabase>(postgres, metrics);
 }
 
 std::optional<std::string> database_file(std::string_view url) {

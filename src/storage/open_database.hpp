@@ -15,10 +15,21 @@ class Metrics;
 
 namespace keel::storage {
 
+/// How durable a SQLite commit is (SQLITE_SYNCHRONOUS): `full` syncs the WAL on every commit,
+/// so an acknowledged write survives power loss; `normal` syncs only at checkpoints (a crash
+/// of keel loses nothing, a power cut can lose the last commits).
+enum class SqliteSynchronous { kFull, kNormal };
+
+/// The settings of open_database that are not in the URL.
+struct DatabaseOptions {
+  std::size_t pool_size = 16;  // PostgreSQL: at most this many connections, opened lazily
+  SqliteSynchronous sqlite_synchronous = SqliteSynchronous::kFull;
+};
+
 /// Opens the database a DATABASE_URL names: `sqlite://<path>` (its statements run on `pool`)
-/// or `postgresql://...` (at most `pool_size` connections, opened lazily). Throws
-/// std::runtime_error when a SQLite file can't be opened, std::invalid_argument for a bad URL.
-std::unique_ptr<Database> open_database(std::string_view url, std::size_t pool_size, BlockingPool& pool,
+/// or `postgresql://...`. Throws std::runtime_error when a SQLite file can't be opened,
+/// std::invalid_argument for a bad URL.
+std::unique_ptr<Database> open_database(std::string_view url, const DatabaseOptions& options, BlockingPool& pool,
                                         Metrics& metrics);
 
 /// The file a DATABASE_URL's database lives in ("sqlite://./data/keel.db" -> "./data/keel.db"),

@@ -85,6 +85,23 @@ err=$(cd "$work" && "$keel" admin create --email not-an-email --password 'root p
 check "admin create with a bad email exits 2" test $rc -eq 2
 check "admin create names the bad email" contains "$err" "ADMIN_EMAIL"
 
+# admin create reads the password from a file or standard input, so it stays out of `ps`
+printf 'file password 123\n' > "$work/admin-password"
+out=$(cd "$work" && BCRYPT_COST=10 DATABASE_URL="sqlite://$work/admin.db" "$keel" admin create --email file@example.com --password-file "$work/admin-password" 2>&1); rc=$?
+check "admin create --password-file exits 0" test $rc -eq 0
+check "admin create --password-file creates" contains "$out" "admin file@example.com created"
+err=$(cd "$work" && "$keel" admin create --email x@example.com --password-file "$work/no-such-file" 2>&1); rc=$?
+check "admin create with an unreadable password file exits 2" test $rc -eq 2
+check "admin create names the unreadable file" contains "$err" "no-such-file"
+err=$(cd "$work" && "$keel" admin create --email x@example.com --password 'root password' --password-file - 2>&1 </dev/null); rc=$?
+check "admin create with two passwords exits 2" test $rc -eq 2
+# (the stdin one goes into the database the serve test below starts on, which then signs it in)
+out=$(cd "$work" && printf 'stdin password 456\n' | BCRYPT_COST=10 "$keel" admin create --email stdin@example.com --password-file - 2>&1); rc=$?
+check "admin create --password-file - exits 0" test $rc -eq 0
+check "admin create --password-file - creates" contains "$out" "admin stdin@example.com created"
+check "the data folder keel created is the owner's only" test "$(stat -c %a "$work/data")" = 700
+check "the database file is the owner's only" test "$(stat -c %a "$work/data/keel.db")" = 600
+
 # a mistake in the resources file stops the start (exit 1), naming the file, line, resource and field
 cat > "$work/bad-resources.yaml" <<'EOF'
 resources:
@@ -170,6 +187,9 @@ check "a port in use exits 1" test $rc -eq 1
 check "a port in use is explained" contains "$err" "cannot listen on 127.0.0.1:$port"
 
 check "healthz body" test "$body" = '{"status":"ok"}'
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"email":"stdin@example.com","password":"stdin password 456"}' "http://127.0.0.1:$port/api/auth/login")
+check "the admin created from standard input signs in with that password" test "$code" = 200
 kill -TERM "$pid"
 for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 if kill -0 "$pid" 2>/dev/null; then check "SIGTERM stops keel within 10 s" false; else

@@ -214,3 +214,31 @@ TEST(ApiEdgeCors, AllowedOriginsGetCorsHeadersAndPreflight) {
 
 }  // namespace
 }  // namespace keel::test
+
+namespace keel::test {
+namespace {
+
+// Issue 12, finding 13: /metrics shows traffic and routes; METRICS_TOKEN keeps it private.
+TEST(MetricsToken, WhenSetMetricsNeedsItAsABearerToken) {
+  const std::string token = "metrics-token-0123456789";
+  TestServer server([&](app::Config& c) { c.metrics_token = token; });
+  HttpClient client = server.client();
+  for (const HeaderList& wrong : std::vector<HeaderList>{{},
+                                                         {{"Authorization", "Bearer wrong-token-0123456789"}},
+                                                         {{"Authorization", "Bearer " + token + "x"}},
+                                                         {{"Authorization", "Basic " + token}},
+                                                         {{"Authorization", "Bearer "}}}) {
+    const HttpResponse res = client.get("/metrics", wrong);
+    expect_error(res, 401, "UNAUTHORIZED");
+    EXPECT_EQ(res.body.find("keel_http_requests_total"), std::string::npos);
+  }
+  const HttpResponse ok = client.get("/metrics", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_NE(ok.body.find("# TYPE keel_http_requests_total counter"), std::string::npos);
+  // Without the setting, /metrics stays open (development, a private network).
+  TestServer open;
+  EXPECT_EQ(open.client().get("/metrics").status, 200);
+}
+
+}  // namespace
+}  // namespace keel::test

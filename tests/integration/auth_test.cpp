@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -1109,5 +1110,111 @@ TEST(Auth, AccessLogNamesTheSignedInUser) {
   EXPECT_NE(line.find("user=" + text(reg.at("user").at("id"))), std::string::npos) << line;
 }
 
+// --- issue 12 hardening: tokens with non-UUID ids, client addresses, parallel guesses -------
+
+TEST(Auth, CorrectlySignedTokensWithANonUuidSubOrSidAre401NeverA500) {
+  TestServer server(auth_config);
+  HttpClient client = server.client();
+  const json::object reg = register_user(client, "ada@example.com");
+  const Jwt real = decode_jwt(text(reg.at("accessToken")));
+  for (const auto& [claim, value] : std::vector<std::pair<std::string, std::string>>{
+           {"sub", "not-a-uuid"}, {"sid", "not-a-uuid"}, {"sub", "'; DROP TABLE users; --"},
+           {"sid", "0192F0C4-7A9B-7C3D-8E1F-0123456789AB"}, {"sub", ""}}) {
+    SCOPED_TRACE(claim + "=" + value);
+    json::object claims = real.claims;
+    claims[claim] = value;
+    claims["role"] = "admin";
+    const std::string token = sign_jwt(hs256_header(), claims, kSecret);
+    expect_error(me(client, token), 401, "UNAUTHORIZED");
+    // Before: 409 on SQLite and 500 on PostgreSQL (invalid uuid input) for this create.
+    expect_error(client.post("/api/users", R"({"email":"eve@example.com","password":"correct horse 1","name":"Eve"})",
+                             bearer(token)),
+                 401, "UNAUTHORIZED");
+    expect_error(client.get("/api/users/" + text(real.claims.at("sub")), bearer(token)), 401, "UNAUTHORIZED");
+  }
+  EXPECT_EQ(server.logs().find("[error]"), std::string::npos) << server.logs();
+}
+
+TEST(Auth, ParallelWrongPasswordsAreEachCountedAndNoneSlipsPastTheLimit) {
+  TestServer server(with([](app::Config& c) { c.login_max_failures = 3; }));
+  HttpClient setup = server.client();
+  register_user(setup, "ada@example.com");
+  constexpr int kGuesses = 16;
+  std::vector<int> statuses(kGuesses);
+  std::latch start(kGuesses);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kGuesses; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient client = server.client();
+      start.arrive_and_wait();
+      statuses[i] = login(client, "ada@example.com", "wrong password " + std::to_string(i)).status;
+    });
+  }
+  for (auto& t : threads) t.join();
+  // Before the fix every guess passed the check (made before any had failed): 16 × 401.
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 401), 3);
+  EXPECT_EQ(std::count(statuses.begin(), statuses.end(), 429), kGuesses - 3);
+  expect_error(login(setup, "ada@example.com"), 429, "RATE_LIMITED");
+}
+
+TEST(Auth, ParallelWrongPasswordsUnderTheLimitAreCountedOnceEach) {
+  TestServer server(with([](app::Config& c) { c.login_max_failures = 10; }));
+  HttpClient setup = server.client();
+  register_user(setup, "ada@example.com");
+  std::vector<std::thread> threads;
+  std::atomic<int> refused{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&] {
+      HttpClient client = server.client();
+      if (login(client, "ada@example.com", "wrong password!").status == 401) ++refused;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(refused.load(), 8);
+  expect_error(login(setup, "ada@example.com", "wrong password!"), 401, "INVALID_CREDENTIALS");  // 9
+  expect_error(login(setup, "ada@example.com", "wrong password!"), 401, "INVALID_CREDENTIALS");  // 10
+  expect_error(login(setup, "ada@example.com"), 429, "RATE_LIMITED");                           // locked
+}
+
+HttpResponse login_via(HttpClient& client, const std::string& forwarded_for, const std::string& password) {
+  return client.post("/api/auth/login",
+                     json::serialize(json::object{{"email", "ada@example.com"}, {"password", password}}),
+                     {{"X-Forwarded-For", forwarded_for}});
+}
+
+TEST(Auth, BehindATrustedProxyLimitsAndLogsUseTheForwardedClientAddress) {
+  // The test client connects from 127.0.0.1: here that is the trusted proxy.
+  TestServer server(with([](app::Config& c) {
+    c.login_max_failures = 2;
+    c.trusted_proxies = {"127.0.0.0/8", "10.0.0.0/8"};
+  }));
+  HttpClient client = server.client();
+  register_user(client, "ada@example.com");
+  // Client 203.0.113.7 (through a second, trusted hop 10.1.2.3) locks itself out...
+  for (int i = 0; i < 2; ++i) {
+    expect_error(login_via(client, "203.0.113.7, 10.1.2.3", "wrong password!"), 401, "INVALID_CREDENTIALS");
+  }
+  expect_error(login_via(client, "203.0.113.7", kPassword), 429, "RATE_LIMITED");
+  // ...and only itself: another client behind the same proxy still signs in, and a spoofed
+  // left-most entry does not choose the address the limit sees.
+  EXPECT_EQ(login_via(client, "198.51.100.9", kPassword).status, 200);
+  EXPECT_EQ(login_via(client, "203.0.113.7, 198.51.100.10", kPassword).status, 200);
+  const std::string logs = server.wait_for_log("198.51.100.10");
+  EXPECT_NE(logs.find("203.0.113.7"), std::string::npos) << logs;
+}
+
+TEST(Auth, FromAnUntrustedPeerXForwardedForIsIgnored) {
+  TestServer server(with([](app::Config& c) {
+    c.login_max_failures = 2;
+    c.trusted_proxies = {"10.0.0.1"};  // not the test client's 127.0.0.1
+  }));
+  HttpClient client = server.client();
+  register_user(client, "ada@example.com");
+  expect_error(login_via(client, "203.0.113.1", "wrong password!"), 401, "INVALID_CREDENTIALS");
+  expect_error(login_via(client, "203.0.113.2", "wrong password!"), 401, "INVALID_CREDENTIALS");
+  // Two different claimed clients, one real address: it is locked.
+  expect_error(login_via(client, "203.0.113.3", kPassword), 429, "RATE_LIMITED");
+  EXPECT_EQ(server.logs().find("203.0.113."), std::string::npos) << "an unverified X-Forwarded-For was logged";
+}
 }  // namespace
 }  // namespace keel::test

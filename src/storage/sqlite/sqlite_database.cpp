@@ -2,13 +2,20 @@
 
 #include <sqlite3.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <atomic>
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/any_io_executor.hpp>
@@ -145,9 +152,8 @@ std::string unique_column(std::string_view message) {
 // One SQLite connection with its prepared statements. Used by one thread at a time.
 class Connection {
  public:
-  Connection(const std::string& path, bool read_only, std::chrono::milliseconds busy_timeout,
-             std::atomic<std::uint64_t>& counter)
-      : counter_(counter) {
+  Connection(const SqliteOptions& options, bool read_only, std::atomic<std::uint64_t>& counter) : counter_(counter) {
+    const std::string& path = options.path;
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
     if (rc != SQLITE_OK) {
@@ -155,11 +161,14 @@ class Connection {
       sqlite3_close(db_);
       throw std::runtime_error(fmt::format("cannot open SQLite database {}: {}", path, why));
     }
-    sqlite3_busy_timeout(db_, static_cast<int>(busy_timeout.count()));
+    sqlite3_busy_timeout(db_, static_cast<int>(options.busy_timeout.count()));
     sqlite3_extended_result_codes(db_, 1);
     try {
       run_pragma("PRAGMA foreign_keys = ON");
-      run_pragma("PRAGMA synchronous = NORMAL");
+      // FULL syncs the WAL at every commit: a write keel acknowledged survives power loss
+      // (NORMAL would sync only at checkpoints). Commits are grouped (commit_batch), so the
+      // sync is shared by the writes that wait together.
+      run_pragma(options.synchronous_full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
       run_pragma("PRAGMA temp_store = MEMORY");
       // Reads map the file instead of a pread per page (lists touch rows all over the table),
       // and each connection keeps more pages than SQLite's 2 MB default.
@@ -288,6 +297,35 @@ std::string sqlite_path_from_url(std::string_view url) {
   return std::string(url.substr(kScheme.size()));
 }
 
+// The database holds password hashes: its folder (when keel creates it) is 0700 and the file
+// 0600 whatever the umask. SQLite gives the -wal and -shm files the database file's mode; those
+// left by an older keel are tightened too.
+void restrict_to_owner(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.starts_with("file:")) return;
+  const std::filesystem::path file(path);
+  std::error_code ec;
+  if (file.has_parent_path()) {
+    // Only the folders created here change mode: an existing folder (".", a home) is the operator's.
+    std::vector<std::filesystem::path> created;
+    for (auto dir = file.parent_path(); !dir.empty() && !std::filesystem::exists(dir, ec); dir = dir.parent_path()) {
+      created.push_back(dir);
+      if (!dir.has_parent_path() || dir.parent_path() == dir) break;
+    }
+    std::filesystem::create_directories(file.parent_path(), ec);
+    if (ec) throw std::runtime_error(fmt::format("cannot create the folder of SQLite database {}: {}", path, ec.message()));
+    for (const auto& dir : created) std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
+  }
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error(fmt::format("cannot open SQLite database {}: {}", path, std::strerror(errno)));
+  const bool tightened = ::fchmod(fd, 0600) == 0;
+  ::close(fd);
+  if (!tightened) spdlog::warn("sqlite: cannot make {} readable by its owner only: {}", path, std::strerror(errno));
+  for (const char* suffix : {"-wal", "-shm"}) {
+    const std::string side = path + suffix;
+    if (std::filesystem::exists(side, ec)) ::chmod(side.c_str(), 0600);
+  }
+}
+
 // Writes run on one thread of their own, which owns the writer connection: a transaction's
 // statements then follow each other on that thread without a hand-off per statement (the
 // I/O thread waits for the whole transaction once). Reads go to the blocking pool.
@@ -337,7 +375,7 @@ struct SqliteDatabase::Impl {
         return c;
       }
     }
-    return std::make_unique<Connection>(options.path, true, options.busy_timeout, executed);
+    return std::make_unique<Connection>(options, true, executed);
   }
   void give_back(std::unique_ptr<Connection> c) {
     std::lock_guard l(readers_mutex);
@@ -485,16 +523,8 @@ struct SqliteDatabase::Impl {
 
 SqliteDatabase::SqliteDatabase(SqliteOptions options, BlockingPool& pool, Metrics& metrics)
     : impl_(std::make_unique<Impl>(std::move(options), pool, metrics)) {
-  const std::filesystem::path file(impl_->options.path);
-  if (file.has_parent_path()) {
-    std::error_code ec;
-    std::filesystem::create_directories(file.parent_path(), ec);
-    if (ec) {
-      throw std::runtime_error(fmt::format("cannot create the folder of SQLite database {}: {}",
-                                           impl_->options.path, ec.message()));
-    }
-  }
-  impl_->writer = std::make_unique<Connection>(impl_->options.path, false, impl_->options.busy_timeout, impl_->executed);
+  restrict_to_owner(impl_->options.path);
+  impl_->writer = std::make_unique<Connection>(impl_->options, false, impl_->executed);
   impl_->writer->run_pragma("PRAGMA journal_mode = WAL");
   impl_->writer_thread = std::thread([&loop = impl_->writer_loop] { loop.run(); });
 }

@@ -20,9 +20,12 @@ struct SqliteOptions {
   std::chrono::milliseconds busy_timeout{5000};
   /// Writes waiting for the writer thread before new ones get SERVICE_UNAVAILABLE.
   std::size_t max_queued_writes = 4096;
+  /// PRAGMA synchronous: FULL (an acknowledged commit survives power loss) or NORMAL.
+  bool synchronous_full = true;
 };
 
-/// SQLite in WAL mode: one writer connection on a thread of its own (SQLite allows one writer
+/// SQLite in WAL mode, the file only its owner may read (0600; its folder 0700 when keel
+/// creates it), since it holds password hashes: one writer connection on a thread of its own (SQLite allows one writer
 /// at a time anyway; a transaction's statements run there back to back) and read connections
 /// on the blocking pool, so reads run in parallel with each other and with the writer. No
 /// statement runs on the calling (I/O) thread.

@@ -53,6 +53,20 @@ TEST(Config, ReadsEnvironmentAndFlagsWin) {
   EXPECT_EQ(c.cors_origins[1], "https://b.example.com");
 }
 
+TEST(Config, HardeningSettingsDefaultToTheSafeChoice) {
+  const Config c = load_config({}, {});
+  EXPECT_EQ(c.sqlite_synchronous, "full");
+  EXPECT_TRUE(c.trusted_proxies.empty());
+  EXPECT_TRUE(c.metrics_token.empty());
+  const Config set = load_config({{"SQLITE_SYNCHRONOUS", "normal"},
+                                  {"TRUSTED_PROXIES", " 10.0.0.0/8, ::1 ,192.168.1.7"},
+                                  {"METRICS_TOKEN", "0123456789abcdef"}},
+                                 {});
+  EXPECT_EQ(set.sqlite_synchronous, "normal");
+  EXPECT_EQ(set.trusted_proxies, (std::vector<std::string>{"10.0.0.0/8", "::1", "192.168.1.7"}));
+  EXPECT_EQ(set.metrics_token, "0123456789abcdef");
+}
+
 TEST(Config, BadValuesNameTheVariable) {
   const std::vector<std::pair<Env, std::string>> cases = {
       {{{"PORT", "abc"}}, "PORT"},
@@ -76,6 +90,11 @@ TEST(Config, BadValuesNameTheVariable) {
       {{{"AMQP_URL", "redis://x"}}, "AMQP_URL"},
       {{{"ADMIN_EMAIL", "a@b.co"}}, "ADMIN_PASSWORD"},
       {{{"IDLE_TIMEOUT", "soon"}}, "IDLE_TIMEOUT"},
+      {{{"TRUSTED_PROXIES", "10.0.0.0/33"}}, "TRUSTED_PROXIES"},
+      {{{"TRUSTED_PROXIES", "10.0.0.1, proxy.local"}}, "TRUSTED_PROXIES"},
+      {{{"SQLITE_SYNCHRONOUS", "off"}}, "SQLITE_SYNCHRONOUS"},
+      {{{"METRICS_TOKEN", "short"}}, "METRICS_TOKEN"},
+      {{{"METRICS_TOKEN", "has a space in it, sadly"}}, "METRICS_TOKEN"},
   };
   for (const auto& [env, variable] : cases) EXPECT_EQ(failing_variable(env), variable) << variable;
 }

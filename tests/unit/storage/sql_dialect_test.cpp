@@ -62,10 +62,10 @@ TEST(OpenDatabase, TheUrlSchemePicksTheBackend) {
   test::TempDir dir;
   BlockingPool pool(1, 16);
   Metrics metrics;
-  const auto sqlite = open_database("sqlite://" + (dir.path() / "keel.db").string(), 4, pool, metrics);
+  const auto sqlite = open_database("sqlite://" + (dir.path() / "keel.db").string(), {.pool_size = 4}, pool, metrics);
   EXPECT_EQ(sqlite->name(), "sqlite");
   // PostgreSQL connects lazily: nothing is dialled here.
-  const auto postgres = open_database("postgresql://keel@127.0.0.1:1/keel", 4, pool, metrics);
+  const auto postgres = open_database("postgresql://keel@127.0.0.1:1/keel", {.pool_size = 4}, pool, metrics);
   EXPECT_EQ(postgres->name(), "postgres");
 }
 

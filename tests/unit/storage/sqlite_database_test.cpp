@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -108,6 +112,57 @@ TEST(SqliteOpen, UnwritableLocationFailsWithThePath) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/proc/keel-cannot-be-here/x.db"), std::string::npos) << e.what();
   }
+}
+
+
+// Issue 12, finding 5: an acknowledged commit survives power loss unless the operator opts out.
+TEST_F(SqliteDatabaseTest, CommitsAreSyncedFullyByDefault) {
+  // PRAGMA synchronous: 2 = FULL, 1 = NORMAL. Asked of the writer (execute) and a reader.
+  EXPECT_EQ(std::get<std::int64_t>(exec("PRAGMA synchronous").rows.at(0).at(0)), 2);
+  EXPECT_EQ(std::get<std::int64_t>(query("PRAGMA synchronous").rows.at(0).at(0)), 2);
+}
+
+TEST(SqliteDatabaseOptions, NormalSynchronousIsWhatTheOperatorAsksFor) {
+  test::TempDir dir;
+  Metrics metrics;
+  BlockingPool pool(1, 16);
+  SqliteOptions options{(dir.path() / "t.db").string()};
+  options.synchronous_full = false;
+  SqliteDatabase db(options, pool, metrics);
+  EXPECT_EQ(std::get<std::int64_t>(run_sync([&] { return db.execute("PRAGMA synchronous"); }).rows.at(0).at(0)), 1);
+}
+
+// Issue 12, finding 13: the file holds password hashes; the umask must not make it readable.
+TEST(SqliteDatabaseOptions, TheFileAndTheFolderKeelCreatesAreTheOwnersOnly) {
+  test::TempDir dir;
+  Metrics metrics;
+  BlockingPool pool(1, 16);
+  const mode_t old_umask = ::umask(022);
+  std::filesystem::permissions(dir.path(), std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                               std::filesystem::perms::group_exec | std::filesystem::perms::others_read |
+                                               std::filesystem::perms::others_exec);
+  {
+    SqliteDatabase db(SqliteOptions{(dir.path() / "data" / "keel.db").string()}, pool, metrics);
+    run_sync([&] { return db.execute("CREATE TABLE t (s TEXT)"); });
+    run_sync([&] { return db.execute("INSERT INTO t VALUES ('x')"); });
+    namespace fs = std::filesystem;
+    const auto mode = [](const fs::path& p) { return fs::status(p).permissions() & fs::perms::all; };
+    EXPECT_EQ(mode(dir.path() / "data"), fs::perms::owner_all);
+    EXPECT_EQ(mode(dir.path() / "data" / "keel.db"), fs::perms::owner_read | fs::perms::owner_write);
+    ASSERT_TRUE(fs::exists(dir.path() / "data" / "keel.db-wal"));
+    EXPECT_EQ(mode(dir.path() / "data" / "keel.db-wal"), fs::perms::owner_read | fs::perms::owner_write);
+    // The folder it was given (here the test's) is the operator's and keeps its mode.
+    EXPECT_NE(mode(dir.path()), fs::perms::owner_all);
+  }
+  // A file an older keel left world-readable is tightened at the next open.
+  const auto old_file = dir.path() / "old.db";
+  { std::ofstream(old_file.string()) << ""; }
+  std::filesystem::permissions(old_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+                                             std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  { SqliteDatabase db(SqliteOptions{old_file.string()}, pool, metrics); }
+  EXPECT_EQ(std::filesystem::status(old_file).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  ::umask(old_umask);
 }
 
 }  // namespace
