@@ -91,7 +91,8 @@ struct ListOptions {
 };
 
 /// Parses a list request's query parameters; collects every problem into one
-/// Error::validation (unknown field or operator, badly typed value, bad limit/page/cursor).
+/// Error::validation (unknown field or operator, badly typed value, a name or value that is
+/// not UTF-8 or holds U+0000, bad limit/page/cursor).
 ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>>& params, const Catalog& catalog,
                            const CursorCodec& cursors, const ListOptions& options);
 

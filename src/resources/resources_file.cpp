@@ -96,6 +96,7 @@ boost::json::value parse_default(const Place& p, const FieldDecl& f, const YAML:
       p.fail(n, "a default is not supported for this type");
     default: {
       if (!n.IsScalar()) bad("must be a string");
+      if (text.find('\0') != std::string::npos) bad("must not contain U+0000");
       const auto length = static_cast<std::int64_t>(text.size());
       if ((f.min_length && length < *f.min_length) || (f.max_length && length > *f.max_length)) {
         bad("breaks minLength/maxLength");

@@ -231,6 +231,12 @@ Task<Result> run(Connection& c, std::string sql, Params params) {
       char buf[32];
       storage[i].assign(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
     } else if (const auto* s = std::get_if<std::string>(&v)) {
+      // libpq takes C strings: a NUL would silently cut the value. Features refuse U+0000
+      // naming the field; this is the backstop for any value that slipped past them.
+      if (s->find('\0') != std::string::npos) {
+        throw Error(ErrorCode::kValidation, "A value contains U+0000, which can't be stored", {},
+                    fmt::format("postgres: parameter ${} contains NUL [sql: {}]", i + 1, sql));
+      }
       storage[i] = *s;
     } else {
       continue;  // NULL

@@ -183,6 +183,8 @@ TEST(ResourcesFile, DefaultsThatBreakTheirOwnFieldAreRefused) {
        "the default is not an RFC 3339 date-time"},
       {"not an email", tasks_field("contact: { type: email, default: nobody }"), 9, "tasks", "contact",
        "the default is not a valid email address"},
+      {"holds U+0000", tasks_field(R"(note: { type: text, default: "a\0b" })"), 9, "tasks", "note",
+       "the default must not contain U+0000"},
       {"not a boolean", tasks_field("done: { type: boolean, default: maybe }"), 9, "tasks", "done",
        "the default must be true or false"},
       {"on its own line", tasks_field("size:\n        type: integer\n        max: 5\n        default: 9\n"), 12,
