@@ -182,7 +182,7 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       details[key] = "must not contain U+0000";
       continue;
     }
-    static constexpr std::string_view kSingle[] = {"limit", "page", "cursor", "sort", "fields", "expand"};
+    static constexpr std::string_view kSingle[] = {"limit", "page", "cursor", "sort", "fields", "expand", "total"};
     if (std::find(std::begin(kSingle), std::end(kSingle), key) != std::end(kSingle)) {
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
         details[key] = "is given more than once";
@@ -201,6 +201,12 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
     }
     if (key == "cursor") {
       cursor = value;
+      continue;
+    }
+    if (key == "total") {
+      if (value == "true") q.total = true;
+      else if (value == "false") q.total = false;
+      else details["total"] = "must be true or false";
       continue;
     }
     if (key == "sort") {

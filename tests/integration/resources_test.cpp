@@ -262,6 +262,10 @@ TEST_F(Resources, TaskFieldsAreValidatedByTheirDeclarations) {
       {"dueAt without offset", R"({"dueAt":"2026-12-01T10:00:00"})", "dueAt"},
       {"notes long text", R"({"notes":")" + std::string(5000, 'n') + R"("})", "", "notes",
        '"' + std::string(5000, 'n') + '"'},
+      // text's default maxLength (API.md §5): notes declares none.
+      {"notes 65,535 chars", R"({"notes":")" + std::string(65'535, 'n') + R"("})", "", "notes",
+       '"' + std::string(65'535, 'n') + '"'},
+      {"notes 65,536 chars", R"({"notes":")" + std::string(65'536, 'n') + R"("})", "notes"},
       // PostgreSQL text can't hold U+0000: refused on both databases, never stored cut short.
       {"title with U+0000", R"({"title":"a\u0000b"})", "title"},
       {"notes only U+0000", R"({"notes":"\u0000"})", "notes"},
@@ -486,6 +490,45 @@ TEST_F(Resources, OffsetPagesCarryTotalsAndCursorsResumeThem) {
     expect_validation(client.get(std::string("/api/tasks?") + bad, ada.bearer()), {"page"});
   }
   expect_validation(client.get("/api/tasks?page=1&cursor=" + cursor, ada.bearer()), {"cursor"});
+}
+
+// total=false (API.md §6): an offset page without total and totalPages, and no count run for it.
+TEST_F(Resources, TotalFalseLeavesTheTotalsOutOfOffsetPages) {
+  const std::string p = project(ada);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(id_of(task(ada, p, {{"title", numbered("t", i)}})));
+  std::sort(ids.begin(), ids.end());
+  struct Case {
+    std::string query;
+    std::vector<std::string> ids;
+    json::value meta;  // without nextCursor
+  };
+  const std::vector<Case> cases = {
+      {"limit=2&total=false", {ids[0], ids[1]}, parse(R"({"limit":2,"page":1})")},
+      {"limit=2&page=3&total=false", {ids[4]}, parse(R"({"limit":2,"page":3})")},
+      {"total=false&status=done", {}, parse(R"({"limit":20,"page":1})")},
+      {"limit=2&page=2&total=true", {ids[2], ids[3]}, parse(R"({"limit":2,"page":2,"total":5,"totalPages":3})")},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.query);
+    const HttpResponse res = client.get("/api/tasks?" + c.query, ada.bearer());
+    EXPECT_EQ(column_of(res, "id"), c.ids);
+    json::object meta = res.json().at("meta").as_object();
+    ASSERT_TRUE(meta.contains("nextCursor")) << res.body;
+    meta.erase("nextCursor");
+    EXPECT_EQ(json::value(meta), c.meta);
+  }
+  // The cursor of a total=false page resumes like any other; a cursor page has no totals anyway.
+  const HttpResponse first = client.get("/api/tasks?limit=2&total=false", ada.bearer());
+  const std::string cursor(first.json().at("meta").at("nextCursor").as_string());
+  const HttpResponse next = client.get("/api/tasks?limit=2&total=false&cursor=" + cursor, ada.bearer());
+  EXPECT_EQ(column_of(next, "id"), (std::vector<std::string>{ids[2], ids[3]}));
+  EXPECT_EQ(keys_of(next.json().at("meta").as_object()), (std::vector<std::string>{"limit", "nextCursor"}));
+
+  for (const auto& bad : {"total=maybe", "total=", "total=1", "total=FALSE", "total=false&total=false"}) {
+    SCOPED_TRACE(bad);
+    expect_validation(client.get(std::string("/api/tasks?") + bad, ada.bearer()), {"total"});
+  }
 }
 
 // API.md §6: a filter value that is not UTF-8 after percent-decoding is a 400, as is U+0000

@@ -42,6 +42,16 @@ TEST(ResourcesFile, StringsDefaultTo255Characters) {
   EXPECT_EQ(*d.resources[0].fields[0].max_length, 255);
 }
 
+TEST(ResourcesFile, TextDefaultsTo65535Characters) {
+  const Declarations d = parse_resources(
+      "resources:\n  notes:\n    fields:\n      body: { type: text }\n      short: { type: text, maxLength: 10 }\n"
+      "      long: { type: text, maxLength: 100000 }\n",
+      "t.yaml");
+  EXPECT_EQ(*d.resources[0].fields[0].max_length, 65'535);
+  EXPECT_EQ(*d.resources[0].fields[1].max_length, 10);
+  EXPECT_EQ(*d.resources[0].fields[2].max_length, 100'000) << "maxLength may raise the default";
+}
+
 // A mistake, and where the message must say it is: "bad.yaml:<line>: resource 'r', field 'f': ".
 struct Mistake {
   std::string name;
