@@ -35,7 +35,7 @@
 namespace keel::app {
 
 std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics) {
-  return storage::open_database(config.database_url, config.db_pool_size, pool, metrics);
+  return storage::open_database(config.database_url, config.db_pool_size, pool, metrics, config.db_statement_timeout);
 }
 
 namespace {

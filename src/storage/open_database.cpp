@@ -11,7 +11,7 @@ constexpr std::string_view kSqliteScheme = "sqlite://";
 }  // namespace
 
 std::unique_ptr<Database> open_database(std::string_view url, std::size_t pool_size, BlockingPool& pool,
-                                        Metrics& metrics) {
+                                        Metrics& metrics, std::chrono::milliseconds statement_timeout) {
   if (url.starts_with(kSqliteScheme)) {
     SqliteOptions options;
     options.path = sqlite_path_from_url(url);
@@ -20,6 +20,7 @@ std::unique_ptr<Database> open_database(std::string_view url, std::size_t pool_s
   PostgresOptions options;
   options.url = std::string(url);
   options.pool_size = pool_size;
+  options.statement_timeout = statement_timeout;
   return std::make_unique<PostgresDatabase>(options, metrics);
 }
 

@@ -76,8 +76,15 @@ TEST(Config, BadValuesNameTheVariable) {
       {{{"AMQP_URL", "redis://x"}}, "AMQP_URL"},
       {{{"ADMIN_EMAIL", "a@b.co"}}, "ADMIN_PASSWORD"},
       {{{"IDLE_TIMEOUT", "soon"}}, "IDLE_TIMEOUT"},
+      {{{"DB_STATEMENT_TIMEOUT", "0"}}, "DB_STATEMENT_TIMEOUT"},
+      {{{"DB_STATEMENT_TIMEOUT", "forever"}}, "DB_STATEMENT_TIMEOUT"},
   };
   for (const auto& [env, variable] : cases) EXPECT_EQ(failing_variable(env), variable) << variable;
+}
+
+TEST(Config, DbStatementTimeoutDefaultsTo30SecondsAndTakesFractions) {
+  EXPECT_EQ(load_config({}, {}).db_statement_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(load_config({{"DB_STATEMENT_TIMEOUT", "0.25"}}, {}).db_statement_timeout, std::chrono::milliseconds(250));
 }
 
 TEST(Config, TestEnvironmentAllowsCheapBcrypt) {
