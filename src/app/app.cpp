@@ -38,6 +38,7 @@ namespace keel::app {
 std::unique_ptr<storage::Database> open_database(const Config& config, BlockingPool& pool, Metrics& metrics) {
   return storage::open_database(config.database_url,
                                 {.pool_size = config.db_pool_size,
+                                 .statement_timeout = config.db_statement_timeout,
                                  .sqlite_synchronous = config.sqlite_synchronous == "normal" ? storage::SqliteSynchronous::kNormal
                                                                                          : storage::SqliteSynchronous::kFull},
                                 pool, metrics);

@@ -216,6 +216,10 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.db_pool_size = static_cast<std::size_t>(parse_int("DB_POOL_SIZE", v, 1, 1000));
        }},
+      {{"DB_STATEMENT_TIMEOUT", "30", "seconds a PostgreSQL statement may run before the server cancels it (503)"},
+       [](Config& c, const std::string& v) {
+         c.db_statement_timeout = parse_seconds("DB_STATEMENT_TIMEOUT", v, 0.01, 86400);
+       }},
       {{"HEADER_TIMEOUT", "10", "seconds to receive a request's headers"},
        [](Config& c, const std::string& v) { c.header_timeout = parse_seconds("HEADER_TIMEOUT", v, 0.01, 3600); }},
       {{"BODY_TIMEOUT", "30", "seconds to receive a request's body"},

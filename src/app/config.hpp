@@ -57,6 +57,7 @@ struct Config {
   std::size_t blocking_threads = 4;
   std::size_t blocking_queue = 4096;
   std::size_t db_pool_size = 16;
+  std::chrono::milliseconds db_statement_timeout{30'000};
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};

@@ -14,27 +14,6 @@ constexpr auto kPlain = [] {
   return t;
 }();
 
-// Length of the valid UTF-8 sequence at the start of `s`, or 0 when it is not valid.
-std::size_t utf8_sequence(std::string_view s) {
-  const auto c = static_cast<unsigned char>(s[0]);
-  std::size_t len = 0;
-  unsigned min = 0;
-  unsigned cp = 0;
-  if (c < 0x80) return 1;
-  if ((c & 0xe0) == 0xc0) len = 2, cp = c & 0x1f, min = 0x80;
-  else if ((c & 0xf0) == 0xe0) len = 3, cp = c & 0x0f, min = 0x800;
-  else if ((c & 0xf8) == 0xf0) len = 4, cp = c & 0x07, min = 0x10000;
-  else return 0;
-  if (s.size() < len) return 0;
-  for (std::size_t i = 1; i < len; ++i) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    if ((b & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
-  return len;
-}
-
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -57,7 +36,7 @@ void append_json_string(std::string& out, std::string_view s) {
     } else if (c < 0x80) {
       out.push_back(static_cast<char>(c));
     } else {
-      const std::size_t len = utf8_sequence(s);
+      const std::size_t len = utf8_sequence_length(s);
       if (len == 0) {
         out.append("\xef\xbf\xbd");  // U+FFFD
         s.remove_prefix(1);

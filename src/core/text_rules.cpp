@@ -25,10 +25,42 @@ std::size_t utf8_length(std::string_view s) noexcept {
   return n;
 }
 
+std::size_t utf8_sequence_length(std::string_view s) noexcept {
+  if (s.empty()) return 0;
+  const auto c = static_cast<unsigned char>(s[0]);
+  std::size_t len = 0;
+  unsigned min = 0;
+  unsigned cp = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xe0) == 0xc0) len = 2, cp = c & 0x1f, min = 0x80;
+  else if ((c & 0xf0) == 0xe0) len = 3, cp = c & 0x0f, min = 0x800;
+  else if ((c & 0xf8) == 0xf0) len = 4, cp = c & 0x07, min = 0x10000;
+  else return 0;
+  if (s.size() < len) return 0;
+  for (std::size_t i = 1; i < len; ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if ((b & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return len;
+}
+
+bool valid_utf8(std::string_view s) noexcept {
+  while (!s.empty()) {
+    const std::size_t len = utf8_sequence_length(s);
+    if (len == 0) return false;
+    s.remove_prefix(len);
+  }
+  return true;
+}
+
 std::string check_name(std::string_view raw, ErrorDetails& details) {
   std::string name(trim(raw));
   const std::size_t length = utf8_length(name);
   if (length < 1 || length > 100) details["name"] = "must be 1 to 100 characters";
+  // PostgreSQL text can't hold U+0000: refused on every database alike, never stored cut.
+  else if (name.find('\0') != std::string::npos) details["name"] = "must not contain U+0000";
   return name;
 }
 

@@ -38,7 +38,7 @@ Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, 
     for (const SortKey& k : q.sort) position.push_back(page.rows.back()[k.column->row_index]);
     page.next_cursor = cursors.encode(q.scope, position);
   }
-  if (!q.keyset) {
+  if (!q.keyset && q.total) {
     Statement count = count_statement(db.dialect(), source, q);
     const storage::Result total = co_await db.query(std::move(count.text), std::move(count.params));
     page.total = std::get<std::int64_t>(total.rows.at(0).at(0));
@@ -49,9 +49,11 @@ Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, 
 void append_meta(std::string& out, const ListQuery& q, const Page& page) {
   fmt::format_to(std::back_inserter(out), "\"meta\":{{\"limit\":{}", q.limit);
   if (!q.keyset) {
-    const std::int64_t total = page.total.value_or(0);
-    fmt::format_to(std::back_inserter(out), ",\"page\":{},\"total\":{},\"totalPages\":{}", q.page, total,
-                   (total + q.limit - 1) / q.limit);
+    fmt::format_to(std::back_inserter(out), ",\"page\":{}", q.page);
+    if (page.total) {
+      fmt::format_to(std::back_inserter(out), ",\"total\":{},\"totalPages\":{}", *page.total,
+                     (*page.total + q.limit - 1) / q.limit);
+    }
   }
   out += ",\"nextCursor\":";
   if (page.next_cursor) append_json_string(out, *page.next_cursor);

@@ -24,7 +24,7 @@ struct Source {
 /// One page of a list.
 struct Page {
   std::vector<std::vector<storage::Value>> rows;
-  std::optional<std::int64_t> total;  // offset paging only
+  std::optional<std::int64_t> total;  // offset paging without total=false only
   std::optional<std::string> next_cursor;
 };
 
@@ -41,7 +41,8 @@ Statement page_statement(const storage::SqlDialect& dialect, const Source& sourc
 Statement count_statement(const storage::SqlDialect& dialect, const Source& source, const ListQuery& q);
 
 /// Reads one page: the filtered, sorted rows after the cursor (or at the page's offset), and
-/// in offset paging the total. Two statements in offset paging, one with a cursor.
+/// in offset paging the total. Two statements in offset paging, one with a cursor or
+/// total=false.
 /// Throws keel::Error from the database.
 Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors);
 

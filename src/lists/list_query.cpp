@@ -14,6 +14,7 @@
 #include "core/crypto.hpp"
 #include "core/error.hpp"
 #include "core/ids.hpp"
+#include "core/text_rules.hpp"
 
 namespace keel::lists {
 namespace {
@@ -167,7 +168,21 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
   std::vector<std::string> signature;
   std::vector<std::string_view> seen;
   for (const auto& [key, value] : params) {
-    static constexpr std::string_view kSingle[] = {"limit", "page", "cursor", "sort", "fields", "expand"};
+    // Percent-decoding can produce any bytes. PostgreSQL refuses text that is not UTF-8 and
+    // libpq would cut a value at a NUL, so neither ever reaches a statement (API.md §6).
+    if (!valid_utf8(key) || key.find('\0') != std::string::npos) {
+      details["query"] = "has a parameter name that is not valid UTF-8 or contains U+0000";
+      continue;
+    }
+    if (!valid_utf8(value)) {
+      details[key] = "is not valid UTF-8";
+      continue;
+    }
+    if (value.find('\0') != std::string::npos) {
+      details[key] = "must not contain U+0000";
+      continue;
+    }
+    static constexpr std::string_view kSingle[] = {"limit", "page", "cursor", "sort", "fields", "expand", "total"};
     if (std::find(std::begin(kSingle), std::end(kSingle), key) != std::end(kSingle)) {
       if (std::find(seen.begin(), seen.end(), key) != seen.end()) {
         details[key] = "is given more than once";
@@ -186,6 +201,12 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
     }
     if (key == "cursor") {
       cursor = value;
+      continue;
+    }
+    if (key == "total") {
+      if (value == "true") q.total = true;
+      else if (value == "false") q.total = false;
+      else details["total"] = "must be true or false";
       continue;
     }
     if (key == "sort") {

@@ -64,6 +64,7 @@ struct ListQuery {
   std::int64_t limit = kDefaultLimit;
   std::int64_t page = 1;
   bool keyset = false;                      // a cursor was given: no totals
+  bool total = true;                        // total=false: offset pages skip the count
   std::vector<storage::Value> after;        // the cursor's sort position (keyset only)
   std::vector<std::string> fields;          // empty: every field
   std::vector<std::string> expand;          // ref fields to replace by their records
@@ -91,7 +92,8 @@ struct ListOptions {
 };
 
 /// Parses a list request's query parameters; collects every problem into one
-/// Error::validation (unknown field or operator, badly typed value, bad limit/page/cursor).
+/// Error::validation (unknown field or operator, badly typed value, a name or value that is
+/// not UTF-8 or holds U+0000, bad limit/page/cursor/total).
 ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>>& params, const Catalog& catalog,
                            const CursorCodec& cursors, const ListOptions& options);
 

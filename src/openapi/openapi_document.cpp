@@ -39,7 +39,7 @@ constexpr std::string_view kCoreSchemas = R"json({
     "properties": {
       "limit": {"type": "integer"}, "page": {"type": "integer"}, "total": {"type": "integer"},
       "totalPages": {"type": "integer"}, "nextCursor": {"type": ["string", "null"]}},
-    "description": "page, total and totalPages with offset paging; limit and nextCursor only with cursor"
+    "description": "page, total and totalPages with offset paging (total and totalPages left out with total=false); limit and nextCursor only with cursor"
   },
   "OpenApiDocument": {"type": "object", "required": ["openapi", "info", "paths"]}
 })json";
@@ -161,6 +161,8 @@ void add_list_params(const Operation& doc, json::array& params) {
                                "records per page"));
   params.push_back(query_param("page", {{"type", "integer"}, {"minimum", 1}}, "1-based page (offset paging); not with cursor"));
   params.push_back(query_param("cursor", {{"type", "string"}}, "meta.nextCursor of the previous page (keyset paging)"));
+  params.push_back(query_param("total", {{"type", "boolean"}, {"default", true}},
+                               "false: an offset page's meta leaves out total and totalPages (no count is run)"));
   const std::string f = alternatives(all);
   params.push_back(query_param("fields", {{"type", "string"}, {"pattern", "^(" + f + ")(,(" + f + "))*$"}},
                                "return only these fields (and id)"));

@@ -39,6 +39,19 @@ bool valid_url(std::string_view s) {
   return (u->scheme() == "http" || u->scheme() == "https") && u->has_authority() && !u->encoded_host().empty();
 }
 
+// True when a string or key anywhere in `v` holds U+0000. PostgreSQL's text and jsonb can't
+// store it, so keel refuses it on every database rather than store it truncated or fail.
+bool holds_nul(const json::value& v) {
+  if (v.is_string()) return std::string_view(v.get_string()).find('\0') != std::string_view::npos;
+  if (v.is_array()) return std::any_of(v.get_array().begin(), v.get_array().end(), holds_nul);
+  if (v.is_object()) {
+    for (const auto& [key, item] : v.get_object()) {
+      if (key.find('\0') != std::string_view::npos || holds_nul(item)) return true;
+    }
+  }
+  return false;
+}
+
 // One field's value from JSON to what is stored; the problem goes to `why`.
 std::optional<storage::Value> field_value(const FieldDecl& f, const re2::RE2* pattern, const json::value& v,
                                           std::string& why) {
@@ -91,6 +104,10 @@ std::optional<storage::Value> field_value(const FieldDecl& f, const re2::RE2* pa
         why = "must be a JSON object or array";
         return std::nullopt;
       }
+      if (holds_nul(v)) {
+        why = "must not contain U+0000";
+        return std::nullopt;
+      }
       return storage::Value(json::serialize(v));
     default: break;
   }
@@ -99,6 +116,10 @@ std::optional<storage::Value> field_value(const FieldDecl& f, const re2::RE2* pa
     return std::nullopt;
   }
   const std::string_view s = v.as_string();
+  if (s.find('\0') != std::string_view::npos) {
+    why = "must not contain U+0000";
+    return std::nullopt;
+  }
   switch (f.type) {
     case FieldType::kDatetime:
       if (auto t = normalise_timestamp(s)) return storage::Value(std::move(*t));

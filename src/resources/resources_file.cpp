@@ -96,6 +96,7 @@ boost::json::value parse_default(const Place& p, const FieldDecl& f, const YAML:
       p.fail(n, "a default is not supported for this type");
     default: {
       if (!n.IsScalar()) bad("must be a string");
+      if (text.find('\0') != std::string::npos) bad("must not contain U+0000");
       const auto length = static_cast<std::int64_t>(text.size());
       if ((f.min_length && length < *f.min_length) || (f.max_length && length > *f.max_length)) {
         bad("breaks minLength/maxLength");
@@ -136,7 +137,9 @@ FieldDecl parse_field(Place p, const YAML::Node& key, const YAML::Node& spec, co
   if (spec["max"]) f.max = scalar<double>(p, spec["max"], "max", "a number");
   if (spec["minLength"]) f.min_length = scalar<std::int64_t>(p, spec["minLength"], "minLength", "a whole number");
   if (spec["maxLength"]) f.max_length = scalar<std::int64_t>(p, spec["maxLength"], "maxLength", "a whole number");
+  // Default lengths (API.md §5); maxLength raises or lowers them.
   if (f.type == FieldType::kString && !f.max_length) f.max_length = 255;
+  if (f.type == FieldType::kText && !f.max_length) f.max_length = 65'535;
   if (f.min && f.max && *f.min > *f.max) p.fail(spec, "min is greater than max");
   if (f.min_length && f.max_length && *f.min_length > *f.max_length) p.fail(spec, "minLength is greater than maxLength");
   if (spec["pattern"]) {

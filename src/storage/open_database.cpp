@@ -21,6 +21,7 @@ std::unique_ptr<Database> open_database(std::string_view url, const DatabaseOpti
   PostgresOptions postgres;
   postgres.url = std::string(url);
   postgres.pool_size = options.pool_size;
+  postgres.statement_timeout = options.statement_timeout;
   return std::make_unique<PostgresDatabase>(postgres, metrics);
 }
 

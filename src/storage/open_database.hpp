@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -23,6 +24,8 @@ enum class SqliteSynchronous { kFull, kNormal };
 /// The settings of open_database that are not in the URL.
 struct DatabaseOptions {
   std::size_t pool_size = 16;  // PostgreSQL: at most this many connections, opened lazily
+  // PostgreSQL: the server cancels a statement after this (keel's own wait is the backstop).
+  std::chrono::milliseconds statement_timeout = std::chrono::seconds(30);
   SqliteSynchronous sqlite_synchronous = SqliteSynchronous::kFull;
 };
 

@@ -299,6 +299,36 @@ TEST(ListExpand, CostsTheSameStatementsForOneRowAndAHundred) {
   }
 }
 
+// total=false (API.md §6) saves the count: an offset page then costs one statement, not two,
+// on resource lists and on GET /api/users alike (the same list code).
+TEST(ListTotals, TotalFalseRunsNoCount) {
+  TestServer server([](app::Config& c) { configure(c, default_resources()); });
+  HttpClient client = server.client();
+  const Account root = sign_in(client, kAdminEmail, kAdminPassword);
+  const Account ada = sign_up(client, "ada@example.com");
+  const auto project = create(client, "projects", {{"name", "P"}}, ada);
+  for (int i = 0; i < 3; ++i) create(client, "tasks", {{"title", numbered("T", i)}, {"project", id_of(project)}}, ada);
+  // The revocation poller runs statements too: take the fewest of a few tries.
+  auto statements = [&](const std::string& target, const Account& who) {
+    std::uint64_t fewest = UINT64_MAX;
+    for (int attempt = 0; attempt < 5; ++attempt) {
+      const std::uint64_t before = server.app().database().statements_executed();
+      const HttpResponse res = client.get(target, who.bearer());
+      const std::uint64_t after = server.app().database().statements_executed();
+      EXPECT_FALSE(data_of(res).empty()) << target;
+      fewest = std::min(fewest, after - before);
+    }
+    return fewest;
+  };
+  for (const auto& [path, who] : {std::pair{std::string("/api/tasks?limit=2"), ada},
+                                  std::pair{std::string("/api/users?limit=1"), root}}) {
+    SCOPED_TRACE(path);
+    EXPECT_EQ(statements(path, who), 2u) << "the page and the count";
+    EXPECT_EQ(statements(path + "&total=false", who), 1u) << "the page only";
+    EXPECT_EQ(statements(path + "&page=2&total=false", who), 1u) << "the page only";
+  }
+}
+
 // Generated indexes end with id, and ties follow the last key's direction: so a list filtered
 // by an index's leading fields and sorted by the rest reads its page straight off the index,
 // with no sort step, on both databases (the shape the list benchmark depends on).

@@ -124,6 +124,7 @@ TEST(OpenApi, ResourceSchemasFollowTheDeclarations) {
   EXPECT_EQ(props.at("priority").at("minimum"), 1);
   EXPECT_EQ(props.at("priority").at("maximum"), 5);
   EXPECT_EQ(props.at("dueAt").at("format"), "date-time");
+  EXPECT_EQ(props.at("notes").at("maxLength"), 65'535) << "text's default maxLength";
   EXPECT_EQ(props.at("project").at("format"), "uuid");
   const auto& record = schema(doc, "tasks");
   for (const char* key : {"id", "title", "notes", "status", "priority", "dueAt", "project", "ownerId", "createdAt",
@@ -140,7 +141,7 @@ TEST(OpenApi, ListRoutesDocumentTheirFiltersSortPagingFieldsAndExpand) {
   const auto tasks = parameter_names(doc.at("paths").at("/api/v1/tasks").at("get").as_object());
   for (const char* p : {"status", "status[ne]", "status[in]", "status[nin]", "title[contains]", "title[startsWith]",
                         "priority[gte]", "dueAt[exists]", "project", "ownerId", "createdAt[lt]", "sort", "limit", "page",
-                        "cursor", "fields", "expand"}) {
+                        "cursor", "total", "fields", "expand"}) {
     EXPECT_TRUE(has(tasks, p)) << p;
   }
   EXPECT_FALSE(has(tasks, "priority[contains]")) << "contains is for text fields";
@@ -149,7 +150,9 @@ TEST(OpenApi, ListRoutesDocumentTheirFiltersSortPagingFieldsAndExpand) {
   EXPECT_FALSE(has(projects, "archived[gt]")) << "booleans don't compare";
   EXPECT_FALSE(has(projects, "expand")) << "projects has no refs";
   const auto users = parameter_names(doc.at("paths").at("/api/v1/users").at("get").as_object());
-  for (const char* p : {"email[contains]", "role[in]", "createdAt[gte]", "sort", "cursor"}) EXPECT_TRUE(has(users, p)) << p;
+  for (const char* p : {"email[contains]", "role[in]", "createdAt[gte]", "sort", "cursor", "total"}) {
+    EXPECT_TRUE(has(users, p)) << p;
+  }
 }
 
 TEST(OpenApi, AddingAResourceAddsItsPathsAndSchemasWithNoOtherChange) {

@@ -262,6 +262,13 @@ TEST_F(Resources, TaskFieldsAreValidatedByTheirDeclarations) {
       {"dueAt without offset", R"({"dueAt":"2026-12-01T10:00:00"})", "dueAt"},
       {"notes long text", R"({"notes":")" + std::string(5000, 'n') + R"("})", "", "notes",
        '"' + std::string(5000, 'n') + '"'},
+      // text's default maxLength (API.md §5): notes declares none.
+      {"notes 65,535 chars", R"({"notes":")" + std::string(65'535, 'n') + R"("})", "", "notes",
+       '"' + std::string(65'535, 'n') + '"'},
+      {"notes 65,536 chars", R"({"notes":")" + std::string(65'536, 'n') + R"("})", "notes"},
+      // PostgreSQL text can't hold U+0000: refused on both databases, never stored cut short.
+      {"title with U+0000", R"({"title":"a\u0000b"})", "title"},
+      {"notes only U+0000", R"({"notes":"\u0000"})", "notes"},
       {"project unknown id", std::string(R"({"project":")") + kNoSuchId + R"("})", "project"},
       {"project not an id", R"({"project":"nope"})", "project"},
       {"project someone else's", R"({"project":")" + bobs + R"("})", "project"},
@@ -483,6 +490,83 @@ TEST_F(Resources, OffsetPagesCarryTotalsAndCursorsResumeThem) {
     expect_validation(client.get(std::string("/api/tasks?") + bad, ada.bearer()), {"page"});
   }
   expect_validation(client.get("/api/tasks?page=1&cursor=" + cursor, ada.bearer()), {"cursor"});
+}
+
+// total=false (API.md §6): an offset page without total and totalPages, and no count run for it.
+TEST_F(Resources, TotalFalseLeavesTheTotalsOutOfOffsetPages) {
+  const std::string p = project(ada);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) ids.push_back(id_of(task(ada, p, {{"title", numbered("t", i)}})));
+  std::sort(ids.begin(), ids.end());
+  struct Case {
+    std::string query;
+    std::vector<std::string> ids;
+    json::value meta;  // without nextCursor
+  };
+  const std::vector<Case> cases = {
+      {"limit=2&total=false", {ids[0], ids[1]}, parse(R"({"limit":2,"page":1})")},
+      {"limit=2&page=3&total=false", {ids[4]}, parse(R"({"limit":2,"page":3})")},
+      {"total=false&status=done", {}, parse(R"({"limit":20,"page":1})")},
+      {"limit=2&page=2&total=true", {ids[2], ids[3]}, parse(R"({"limit":2,"page":2,"total":5,"totalPages":3})")},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.query);
+    const HttpResponse res = client.get("/api/tasks?" + c.query, ada.bearer());
+    EXPECT_EQ(column_of(res, "id"), c.ids);
+    json::object meta = res.json().at("meta").as_object();
+    ASSERT_TRUE(meta.contains("nextCursor")) << res.body;
+    meta.erase("nextCursor");
+    EXPECT_EQ(json::value(meta), c.meta);
+  }
+  // The cursor of a total=false page resumes like any other; a cursor page has no totals anyway.
+  const HttpResponse first = client.get("/api/tasks?limit=2&total=false", ada.bearer());
+  const std::string cursor(first.json().at("meta").at("nextCursor").as_string());
+  const HttpResponse next = client.get("/api/tasks?limit=2&total=false&cursor=" + cursor, ada.bearer());
+  EXPECT_EQ(column_of(next, "id"), (std::vector<std::string>{ids[2], ids[3]}));
+  EXPECT_EQ(keys_of(next.json().at("meta").as_object()), (std::vector<std::string>{"limit", "nextCursor"}));
+
+  for (const auto& bad : {"total=maybe", "total=", "total=1", "total=FALSE", "total=false&total=false"}) {
+    SCOPED_TRACE(bad);
+    expect_validation(client.get(std::string("/api/tasks?") + bad, ada.bearer()), {"total"});
+  }
+}
+
+// API.md §6: a filter value that is not UTF-8 after percent-decoding is a 400, as is U+0000
+// (%00), on both databases: never a 500 (PostgreSQL refuses such text) nor a value cut short.
+TEST_F(Resources, FilterValuesThatAreNotUtf8OrHoldU0000Are400NeverA500) {
+  task(ada, project(ada), {{"title", "a"}});
+  struct Bad {
+    std::string query;
+    std::string key;
+  };
+  const std::vector<Bad> cases = {
+      {"title=%FF", "title"},
+      {"title=%C3", "title"},                  // a sequence cut short
+      {"title=%C0%AF", "title"},               // overlong
+      {"title=%ED%A0%80", "title"},            // a UTF-16 surrogate
+      {"title[contains]=%FF", "title[contains]"},
+      {"title[startsWith]=x%FE", "title[startsWith]"},
+      {"title[in]=a,%FF", "title[in]"},
+      {"title[gt]=%FF", "title[gt]"},
+      {"notes[ne]=%FF", "notes[ne]"},
+      {"status=%FF", "status"},
+      {"title=a%00", "title"},
+      {"title[contains]=%00", "title[contains]"},
+      {"title[in]=a,b%00", "title[in]"},
+      {"sort=%FF", "sort"},
+      {"fields=title%00", "fields"},
+      {"cursor=%FF", "cursor"},
+      {"%FF=a", "query"},
+      {"title%00=a", "query"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.query);
+    expect_validation(client.get("/api/tasks?" + c.query, ada.bearer()), {c.key});
+  }
+  // Valid UTF-8 still filters as before: "a" matches, "a" followed by more does not.
+  EXPECT_EQ(column_of(client.get("/api/tasks?title=a", ada.bearer()), "title"), std::vector<std::string>{"a"});
+  EXPECT_EQ(column_of(client.get("/api/tasks?title=%C3%A4", ada.bearer()), "title"), std::vector<std::string>{});
+  EXPECT_EQ(server.logs().find("Z error "), std::string::npos) << server.logs();
 }
 
 TEST_F(Resources, ACursorOnlyResumesTheQueryAndCallerThatMadeIt) {
@@ -786,6 +870,39 @@ TEST_F(ResourcesEveryType, RequiredMeansPresentNotNullAndForTextLikeTypesNotEmpt
     expect_validation(client.request("PATCH", path, json_text({{f, nullptr}}), alice.bearer()), {f});
   }
   expect_validation(client.request("PATCH", path, R"({"s":"","u":""})", alice.bearer()), {"s", "u"});
+}
+
+// U+0000 in any text-like field, or anywhere in a json field, is refused naming the field, on
+// both databases alike (PostgreSQL's text and jsonb can't hold it); nothing is stored cut.
+TEST_F(ResourcesEveryType, U0000IsRefusedInEveryTextLikeFieldNamingIt) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"name", R"("a\u0000")"},
+      {"body", R"("ab\u0000cd")"},
+      {"contact", R"("a\u0000@x.io")"},
+      {"site", R"("https://x.io/\u0000")"},
+      {"tag", R"("1\u0000")"},
+      {"meta", R"({"k":"\u0000"})"},
+      {"meta", R"([1,["x\u0000"]])"},
+      {"meta", R"({"\u0000":1})"},
+  };
+  for (const auto& [field, value] : cases) {
+    SCOPED_TRACE(value);
+    const std::string body = R"({"code":"N-1",")" + field + "\":" + value + "}";
+    const HttpResponse res = client.post("/api/items", body, alice.bearer());
+    expect_validation(res, {field});
+    EXPECT_EQ(details_of(res).at(field), "must not contain U+0000");
+  }
+  EXPECT_EQ(client.get("/api/items", alice.bearer()).json().at("meta").at("total"), 0) << "nothing was stored";
+  // An update too.
+  const std::string id = item(alice, {{"code", "N-2"}, {"name", "ok"}});
+  expect_validation(client.request("PATCH", "/api/items/" + id, R"({"name":"x\u0000y","body":"\u0000\u0000"})",
+                                   alice.bearer()),
+                    {"name", "body"});
+  EXPECT_EQ(client.get("/api/items/" + id, alice.bearer()).json().at("name"), "ok");
+  // Invalid UTF-8 in a body is not JSON at all.
+  expect_error(client.post("/api/items", "{\"code\":\"N-3\",\"name\":\"\xFF\"}", alice.bearer()), 400,
+               "INVALID_JSON");
+  EXPECT_EQ(server.logs().find("Z error "), std::string::npos) << server.logs();
 }
 
 TEST_F(ResourcesEveryType, EveryFieldProblemIsReportedInOneAnswer) {

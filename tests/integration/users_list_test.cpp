@@ -116,6 +116,16 @@ TEST_F(UsersList, PagesCarryTotals) {
   EXPECT_EQ(admins.json().at("meta").at("total"), 2);
 }
 
+TEST_F(UsersList, TotalFalseLeavesTheTotalsOut) {
+  const HttpResponse res = client.get("/api/users?limit=4&page=2&sort=email&total=false", root.bearer());
+  EXPECT_EQ(column_of(res, "name"), (std::vector<std::string>{"\xC3\x89ve", "Admin"}));
+  EXPECT_EQ(res.json().at("meta"), boost::json::parse(R"({"limit":4,"page":2,"nextCursor":null})"));
+  const HttpResponse first = client.get("/api/users?limit=4&total=false", root.bearer());
+  EXPECT_EQ(first.json().at("meta").at("page"), 1);
+  EXPECT_TRUE(first.json().at("meta").at("nextCursor").is_string());
+  EXPECT_FALSE(first.json().at("meta").as_object().contains("total"));
+}
+
 TEST_F(UsersList, RefusesWhatItCanNotFilterOrSortOn) {
   struct Bad {
     std::string query;
@@ -138,11 +148,17 @@ TEST_F(UsersList, RefusesWhatItCanNotFilterOrSortOn) {
       {"page=1&cursor=abc", "cursor"},
       {"limit=5&limit=6", "limit"},
       {"sort=email&sort=name", "sort"},
+      {"total=maybe", "total"},
+      {"total=true&total=false", "total"},
+      {"name=%FF", "name"},
+      {"email[startsWith]=a%00", "email[startsWith]"},
+      {"role[in]=user,%E2%82", "role[in]"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.query);
     expect_validation(client.get("/api/users?" + c.query, root.bearer()), {c.key});
   }
+  EXPECT_EQ(server.logs().find("Z error "), std::string::npos) << server.logs();
 }
 
 TEST_F(UsersList, ACursorBelongsToTheAdminWhoseListMadeIt) {

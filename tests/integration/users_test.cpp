@@ -118,6 +118,11 @@ TEST_F(Users, PartialUpdatesWithPutAndPatch) {
                "VALIDATION_ERROR");
   expect_error(client.request("PATCH", "/api/users/" + ada.id, R"({"email":"bob@example.com"})", ada.bearer()), 409,
                "CONFLICT");
+  // U+0000 in a name is refused on both databases (PostgreSQL text can't hold it), never cut.
+  const HttpResponse nul = client.request("PATCH", "/api/users/" + ada.id, R"({"name":"Ada\u0000L"})", ada.bearer());
+  expect_error(nul, 400, "VALIDATION_ERROR");
+  EXPECT_EQ(nul.json().at("error").at("details").at("name"), "must not contain U+0000") << nul.body;
+  EXPECT_EQ(client.get("/api/users/" + ada.id, ada.bearer()).json().at("name").as_string(), "Ada L");
 }
 
 TEST_F(Users, RoleEscalationByANonAdminIsRefused) {

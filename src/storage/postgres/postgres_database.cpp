@@ -3,6 +3,7 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstring>
@@ -32,8 +33,11 @@ namespace keel::storage {
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-// A statement that has not answered in this long is treated as a lost connection.
-constexpr auto kStatementTimeout = std::chrono::seconds(30);
+// The server cancels a statement at the statement timeout; one that has not answered this
+// long after it is treated as a lost connection (the server or the network is gone).
+constexpr auto kBackstopMargin = std::chrono::seconds(2);
+// Sets the server's statement timeout for the connection's session, in milliseconds.
+constexpr const char* kSetStatementTimeout = "SELECT set_config('statement_timeout', $1, false)";
 // Prepared statements kept per connection before they are all released.
 constexpr std::size_t kPreparedLimit = 256;
 
@@ -68,6 +72,9 @@ std::string key_column(const char* detail) {
   const std::string sqlstate = state ? state : "";
   const std::string internal =
       fmt::format("postgres error {}: {} [sql: {}]", sqlstate, PQresultErrorMessage(res), sql);
+  // The server's statement_timeout cancelled it: the database did not answer in time, like
+  // the client-side backstop says (57014 is also an operator's pg_cancel_backend).
+  if (sqlstate == "57014") throw Error::unavailable("The database did not answer in time", internal);
   if (sqlstate == "23505") throw Error::conflict(key_column(PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL)));
   if (sqlstate == "23503") {
     throw Error(ErrorCode::kConflict, "The record is still referenced, or refers to one that does not exist",
@@ -132,6 +139,8 @@ struct Connection {
   std::unordered_map<std::string, std::string> prepared;  // SQL -> statement name
   std::uint64_t next_statement = 0;
   std::atomic<std::uint64_t>* executed = nullptr;  // the database's statement count
+  // How long a statement's socket may stay silent before the connection counts as lost.
+  std::chrono::steady_clock::duration wait_limit = std::chrono::seconds(30) + kBackstopMargin;
   bool broken = false;
 };
 
@@ -164,7 +173,7 @@ Task<void> flush(Connection& c) {
       c.broken = true;
       throw_lost(c.conn, "flush");
     }
-    co_await wait_socket(c, true, kStatementTimeout);
+    co_await wait_socket(c, true, c.wait_limit);
   }
 }
 
@@ -177,7 +186,7 @@ Task<ResultPtr> collect(Connection& c) {
       if (!next) co_return last;
       last = std::move(next);
     }
-    co_await wait_socket(c, false, kStatementTimeout);
+    co_await wait_socket(c, false, c.wait_limit);
     if (!PQconsumeInput(c.conn)) {
       c.broken = true;
       throw_lost(c.conn, "read");
@@ -231,6 +240,12 @@ Task<Result> run(Connection& c, std::string sql, Params params) {
       char buf[32];
       storage[i].assign(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
     } else if (const auto* s = std::get_if<std::string>(&v)) {
+      // libpq takes C strings: a NUL would silently cut the value. Features refuse U+0000
+      // naming the field; this is the backstop for any value that slipped past them.
+      if (s->find('\0') != std::string::npos) {
+        throw Error(ErrorCode::kValidation, "A value contains U+0000, which can't be stored", {},
+                    fmt::format("postgres: parameter ${} contains NUL [sql: {}]", i + 1, sql));
+      }
       storage[i] = *s;
     } else {
       continue;  // NULL
@@ -301,7 +316,6 @@ struct PostgresDatabase::Impl {
     PGconn* raw = PQconnectStart(options.url.c_str());
     if (!raw) throw Error::unavailable("The database is unavailable", "postgres: out of memory connecting");
     auto c = std::make_unique<Connection>(raw);
-    c->executed = &executed;
     if (PQstatus(raw) == CONNECTION_BAD) throw_lost(raw, "connect");
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     const auto deadline = std::chrono::steady_clock::now() + options.connect_timeout;
@@ -316,6 +330,13 @@ struct PostgresDatabase::Impl {
     // Server notices go to the log, not to stderr.
     PQsetNoticeProcessor(
         raw, [](void*, const char* message) { spdlog::debug("postgres notice: {}", message); }, nullptr);
+    // The server enforces the statement timeout, so a statement keel stopped waiting for does
+    // not keep running there. Set before `executed` is: it is not one of the caller's statements.
+    c->wait_limit = options.statement_timeout + kBackstopMargin;
+    Params timeout;  // built apart: g++ 12 can't take an initializer list inside co_await
+    timeout.emplace_back(std::to_string(std::max<std::int64_t>(1, options.statement_timeout.count())));
+    co_await run(*c, kSetStatementTimeout, std::move(timeout));
+    c->executed = &executed;
     co_return c;
   }
 

@@ -22,6 +22,10 @@ struct PostgresOptions {
   std::chrono::milliseconds acquire_timeout{5000};
   /// How long connecting may take before SERVICE_UNAVAILABLE.
   std::chrono::milliseconds connect_timeout{5000};
+  /// How long one statement may run: the server cancels it then (statement_timeout, set on
+  /// each connection) and the caller gets SERVICE_UNAVAILABLE. The client gives the connection
+  /// up a little later still, in case the server does not answer at all.
+  std::chrono::milliseconds statement_timeout{30'000};
 };
 
 /// PostgreSQL on libpq in non-blocking mode: each connection's socket is watched by the

@@ -95,8 +95,15 @@ TEST(Config, BadValuesNameTheVariable) {
       {{{"SQLITE_SYNCHRONOUS", "off"}}, "SQLITE_SYNCHRONOUS"},
       {{{"METRICS_TOKEN", "short"}}, "METRICS_TOKEN"},
       {{{"METRICS_TOKEN", "has a space in it, sadly"}}, "METRICS_TOKEN"},
+      {{{"DB_STATEMENT_TIMEOUT", "0"}}, "DB_STATEMENT_TIMEOUT"},
+      {{{"DB_STATEMENT_TIMEOUT", "forever"}}, "DB_STATEMENT_TIMEOUT"},
   };
   for (const auto& [env, variable] : cases) EXPECT_EQ(failing_variable(env), variable) << variable;
+}
+
+TEST(Config, DbStatementTimeoutDefaultsTo30SecondsAndTakesFractions) {
+  EXPECT_EQ(load_config({}, {}).db_statement_timeout, std::chrono::seconds(30));
+  EXPECT_EQ(load_config({{"DB_STATEMENT_TIMEOUT", "0.25"}}, {}).db_statement_timeout, std::chrono::milliseconds(250));
 }
 
 TEST(Config, TestEnvironmentAllowsCheapBcrypt) {

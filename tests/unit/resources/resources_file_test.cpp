@@ -42,6 +42,16 @@ TEST(ResourcesFile, StringsDefaultTo255Characters) {
   EXPECT_EQ(*d.resources[0].fields[0].max_length, 255);
 }
 
+TEST(ResourcesFile, TextDefaultsTo65535Characters) {
+  const Declarations d = parse_resources(
+      "resources:\n  notes:\n    fields:\n      body: { type: text }\n      short: { type: text, maxLength: 10 }\n"
+      "      long: { type: text, maxLength: 100000 }\n",
+      "t.yaml");
+  EXPECT_EQ(*d.resources[0].fields[0].max_length, 65'535);
+  EXPECT_EQ(*d.resources[0].fields[1].max_length, 10);
+  EXPECT_EQ(*d.resources[0].fields[2].max_length, 100'000) << "maxLength may raise the default";
+}
+
 // A mistake, and where the message must say it is: "bad.yaml:<line>: resource 'r', field 'f': ".
 struct Mistake {
   std::string name;
@@ -183,6 +193,8 @@ TEST(ResourcesFile, DefaultsThatBreakTheirOwnFieldAreRefused) {
        "the default is not an RFC 3339 date-time"},
       {"not an email", tasks_field("contact: { type: email, default: nobody }"), 9, "tasks", "contact",
        "the default is not a valid email address"},
+      {"holds U+0000", tasks_field(R"(note: { type: text, default: "a\0b" })"), 9, "tasks", "note",
+       "the default must not contain U+0000"},
       {"not a boolean", tasks_field("done: { type: boolean, default: maybe }"), 9, "tasks", "done",
        "the default must be true or false"},
       {"on its own line", tasks_field("size:\n        type: integer\n        max: 5\n        default: 9\n"), 12,

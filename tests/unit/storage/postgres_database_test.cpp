@@ -98,3 +98,24 @@ TEST(PostgresDatabase, AWaitingRequestGetsTheConnectionWhenItIsReleased) {
 
 }  // namespace
 }  // namespace keel::storage
+
+namespace keel::storage {
+namespace {
+
+// libpq passes text parameters as C strings, so a NUL would cut the value silently: the driver
+// refuses it instead (features refuse U+0000 earlier, naming the field; this is the backstop).
+TEST(PostgresDatabase, ATextParameterWithNulIsRefusedNotCut) {
+  if (test::postgres_test_url().empty()) GTEST_SKIP() << "set KEEL_TEST_POSTGRES_URL (make test does)";
+  Metrics metrics;
+  PostgresDatabase db(PostgresOptions{.url = test::postgres_test_url(), .pool_size = 1}, metrics);
+  try {
+    run_sync([&] { return db.query("SELECT $1::text", {std::string("a\0b", 3)}); });
+    FAIL() << "a value with NUL reached the server";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kValidation);
+  }
+  EXPECT_EQ(run_sync([&] { return db.query("SELECT $1::text", {std::string("ab")}); }).rows.size(), 1u);
+}
+
+}  // namespace
+}  // namespace keel::storage
