@@ -168,7 +168,11 @@ void App::start() {
   // Revocations made before this start (or by other instances) are honoured from the first
   // request, and polled twice a second after that.
   run_sync([&] { return revocations_.sync(); });
+  // Records of revocations whose tokens have all expired (each instance; deleting twice is
+  // harmless): at start, then every 10 minutes.
+  run_sync([&] { return revocations_.forget_expired(); });
   background_.every("revocation sync", std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
+  background_.every("revocation clean-up", std::chrono::minutes(10), [this] { return revocations_.forget_expired(); });
   background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
     counters_.prune();
     co_return;

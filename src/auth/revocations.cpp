@@ -2,13 +2,17 @@
 
 #include <algorithm>
 
-
 namespace keel::auth {
 namespace {
 
 // Clocks of instances differ a little, and a revocation may commit just after a poll read
 // past it: every poll re-reads this much of the past.
 constexpr std::int64_t kOverlapMs = 5000;
+
+// A revocation's record must outlive every access token it refuses, including tokens another
+// instance issued with a longer ACCESS_TOKEN_TTL than this one's: so it is kept for the longest
+// lifetime keel allows (86400 s, app/config.cpp), or this instance's own if that is longer.
+constexpr std::int64_t kLongestAccessTtlMs = 86'400'000;
 
 }  // namespace
 
@@ -39,10 +43,20 @@ Task<void> Revocations::sync() {
   synced_until_ms_ = now;
 }
 
-Task<void> Revocations::revoke_user_sessions(std::string user_id, std::string keep) {
+Task<void> Revocations::forget_expired() {
+  const std::int64_t keep_ms = std::max(ttl_ms_, kLongestAccessTtlMs) + kOverlapMs;
+  co_await sessions_.forget_revocations_before(clock_.unix_ms() - keep_ms);
+}
+
+Task<std::vector<std::string>> Revocations::revoke_user_sessions(storage::Transaction& tx, std::string user_id,
+                                                                 std::string keep) {
+  const std::int64_t now = clock_.unix_ms();  // not inside co_await: g++ 12
+  co_return co_await sessions_.revoke_user(tx, std::move(user_id), std::move(keep), now);
+}
+
+void Revocations::revoked(std::vector<std::string> session_ids) {
   const std::int64_t now = clock_.unix_ms();
-  const auto revoked = co_await sessions_.revoke_user(std::move(user_id), std::move(keep), now);
-  for (const auto& sid : revoked) add(sid, now);
+  for (auto& sid : session_ids) add(std::move(sid), now);
 }
 
 }  // namespace keel::auth

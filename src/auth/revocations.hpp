@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "auth/session_store.hpp"
 #include "core/async.hpp"
@@ -18,6 +19,9 @@ namespace keel::auth {
 /// than a query. Kept in step with the database: filled at start, and polled for revocations
 /// made by other instances (so a logout anywhere is honoured everywhere within a poll period).
 /// Entries older than the access-token lifetime are dropped: their tokens have expired anyway.
+/// The database keeps revocations apart from the sessions (session_revocations), so those of a
+/// deleted user's sessions survive the sessions; forget_expired() drops them once every token
+/// they refuse has expired.
 class Revocations : public users::SessionRevoker {
  public:
   Revocations(SessionStore& sessions, std::chrono::seconds access_ttl, const Clock& clock);
@@ -28,8 +32,14 @@ class Revocations : public users::SessionRevoker {
   /// Reads revocations from the database since the last sync (with overlap); at start it
   /// reads every revocation still within the access-token lifetime.
   Task<void> sync();
-  /// Revokes the user's live sessions but `keep` in the database, then here (users::SessionRevoker).
-  Task<void> revoke_user_sessions(std::string user_id, std::string keep) override;
+  /// Deletes the database's records of revocations older than the longest access-token lifetime
+  /// (ACCESS_TOKEN_TTL's upper bound, or this instance's when longer). Throws keel::Error.
+  Task<void> forget_expired();
+  /// Revokes the user's live sessions but `keep` inside `tx` (users::SessionRevoker).
+  Task<std::vector<std::string>> revoke_user_sessions(storage::Transaction& tx, std::string user_id,
+                                                      std::string keep) override;
+  /// Honours, here and at once, revocations whose transaction committed (users::SessionRevoker).
+  void revoked(std::vector<std::string> session_ids) override;
 
  private:
   SessionStore& sessions_;

@@ -20,8 +20,24 @@ constexpr std::string_view kRotate =
     "WHERE id = $1 AND refresh_hash = $2 AND revoked_at_ms IS NULL";
 constexpr std::string_view kRevoke =
     "UPDATE sessions SET revoked_at_ms = $2 WHERE id = $1 AND revoked_at_ms IS NULL";
-constexpr std::string_view kRevokedSince = "SELECT {}, revoked_at_ms FROM sessions WHERE revoked_at_ms >= $1";
-constexpr std::string_view kLiveOfUser = "SELECT {} FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL";
+// Revocations are also recorded apart from the sessions, in a table no user owns: a deleted
+// user's sessions are deleted with the user, their revocation is not (finding 8 of issue 12).
+constexpr std::string_view kRecord =
+    "INSERT INTO session_revocations (session_id, revoked_at_ms) VALUES ($1, $2) "
+    "ON CONFLICT (session_id) DO NOTHING";
+// The {} are the session id as text, compared with the session to keep ('' for none). The cast
+// tells PostgreSQL the type of a parameter it would otherwise take for text.
+constexpr std::string_view kLiveOfUser =
+    "SELECT {0} FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL AND {0} <> $2";
+constexpr std::string_view kRecordOfUser =
+    "INSERT INTO session_revocations (session_id, revoked_at_ms) "
+    "SELECT id, CAST($2 AS BIGINT) FROM sessions WHERE user_id = $1 AND revoked_at_ms IS NULL AND {} <> $3 "
+    "ON CONFLICT (session_id) DO NOTHING";
+constexpr std::string_view kRevokeOfUser =
+    "UPDATE sessions SET revoked_at_ms = $2 WHERE user_id = $1 AND revoked_at_ms IS NULL AND {} <> $3";
+constexpr std::string_view kRevokedSince =
+    "SELECT {}, revoked_at_ms FROM session_revocations WHERE revoked_at_ms >= $1";
+constexpr std::string_view kForgetBefore = "DELETE FROM session_revocations WHERE revoked_at_ms < $1";
 
 }  // namespace
 
@@ -29,7 +45,9 @@ SessionStore::SessionStore(storage::Database& db)
     : db_(db),
       find_(fmt::format(kFind, db.dialect().uuid_text("id"), db.dialect().uuid_text("user_id"))),
       live_of_user_(fmt::format(kLiveOfUser, db.dialect().uuid_text("id"))),
-      revoked_since_(fmt::format(kRevokedSince, db.dialect().uuid_text("id"))) {}
+      record_of_user_(fmt::format(kRecordOfUser, db.dialect().uuid_text("id"))),
+      revoke_of_user_(fmt::format(kRevokeOfUser, db.dialect().uuid_text("id"))),
+      revoked_since_(fmt::format(kRevokedSince, db.dialect().uuid_text("session_id"))) {}
 
 Task<void> SessionStore::create(Session s, std::string created_at) {
   storage::Params params{s.id, s.user_id, s.refresh_hash, s.rotated_at_ms, s.expires_at_ms, std::move(created_at)};
@@ -60,21 +78,27 @@ Task<bool> SessionStore::rotate(std::string id, std::string old_hash, std::strin
 }
 
 Task<void> SessionStore::revoke(std::string id, std::int64_t now_ms) {
-  storage::Params params{std::move(id), now_ms};
-  co_await db_.execute(std::string(kRevoke), std::move(params));
+  if (!is_uuid(id)) co_return;
+  co_await db_.transaction([&](storage::Transaction& tx) -> Task<void> {
+    storage::Params session{id, now_ms};
+    co_await tx.execute(std::string(kRevoke), std::move(session));
+    storage::Params record{id, now_ms};
+    co_await tx.execute(std::string(kRecord), std::move(record));
+  });
 }
 
-Task<std::vector<std::string>> SessionStore::revoke_user(std::string user_id, std::string keep, std::int64_t now_ms) {
+Task<std::vector<std::string>> SessionStore::revoke_user(storage::Transaction& tx, std::string user_id,
+                                                         std::string keep, std::int64_t now_ms) {
   std::vector<std::string> revoked;
   if (!is_uuid(user_id)) co_return revoked;
-  storage::Params params{user_id};
-  const storage::Result live = co_await db_.query(live_of_user_, std::move(params));
-  for (const auto& row : live.rows) {
-    std::string id = std::get<std::string>(row[0]);
-    if (id == keep) continue;
-    co_await revoke(id, now_ms);
-    revoked.push_back(std::move(id));
-  }
+  storage::Params live_params{user_id, keep};
+  const storage::Result live = co_await tx.execute(live_of_user_, std::move(live_params));
+  if (live.rows.empty()) co_return revoked;
+  storage::Params record{user_id, now_ms, keep};
+  co_await tx.execute(record_of_user_, std::move(record));
+  storage::Params revoke{user_id, now_ms, keep};
+  co_await tx.execute(revoke_of_user_, std::move(revoke));
+  for (const auto& row : live.rows) revoked.push_back(std::get<std::string>(row[0]));
   co_return revoked;
 }
 
@@ -84,6 +108,11 @@ Task<std::vector<std::pair<std::string, std::int64_t>>> SessionStore::revoked_si
   std::vector<std::pair<std::string, std::int64_t>> out;
   for (const auto& row : r.rows) out.emplace_back(std::get<std::string>(row[0]), std::get<std::int64_t>(row[1]));
   co_return out;
+}
+
+Task<void> SessionStore::forget_revocations_before(std::int64_t before_ms) {
+  storage::Params params{before_ms};
+  co_await db_.execute(std::string(kForgetBefore), std::move(params));
 }
 
 }  // namespace keel::auth

@@ -18,6 +18,12 @@ void require_admin_or_self(const Principal& p, const std::string& id) {
   if (!p.is_admin() && p.user_id != id) throw Error::forbidden("You may only do this to your own account");
 }
 
+// An admin's token outlives a demotion or deletion committed while its request was under way:
+// role changes and deletions of others also ask the database, whose admins `admins` holds.
+bool still_admin(const Principal& p, const std::vector<std::string>& admins) {
+  return p.is_admin() && std::find(admins.begin(), admins.end(), p.user_id) != admins.end();
+}
+
 Error last_admin() {
   return Error(ErrorCode::kConflict, "The last admin can't be demoted or deleted",
                {{"role", "at least one admin must remain"}});
@@ -60,18 +66,16 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
   require_admin_or_self(caller, id);
   auto record = co_await users_.find_by_id(id);
   if (!record) throw Error::not_found("No such user");
-  User user = std::move(record->user);
   const bool self = caller.user_id == id;
-
-  const bool role_changes = patch.role && *patch.role != user.role;
-  if (role_changes) {
-    if (!caller.is_admin()) throw Error::forbidden("Only admins may change roles");
-    if (user.role == "admin") {
-      const std::int64_t admins = co_await users_.count_admins();
-      if (admins <= 1) throw last_admin();
-    }
+  // Checked again below against the row as the transaction sees it; here it spares a non-admin
+  // the password checks.
+  if (patch.role && *patch.role != record->user.role && !caller.is_admin()) {
+    throw Error::forbidden("Only admins may change roles");
   }
-  std::optional<std::string> new_hash;
+
+  // Password checks and hashing take bcrypt time: before the transaction, which holds locks.
+  UserChanges changes{std::move(patch.email), std::move(patch.name), std::move(patch.role), std::nullopt,
+                      now_timestamp()};
   if (patch.password) {
     if (self) {
       if (!patch.current_password) {
@@ -84,35 +88,60 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
         throw Error::validation({{"currentPassword", "is not correct"}});
       }
     }
-    new_hash = co_await passwords_.hash(std::move(*patch.password));
+    changes.password_hash = co_await passwords_.hash(std::move(*patch.password));
   }
-  if (patch.email) user.email = std::move(*patch.email);
-  if (patch.name) user.name = std::move(*patch.name);
-  if (patch.role) user.role = std::move(*patch.role);
-  user.updated_at = now_timestamp();
-  const bool password_changes = new_hash.has_value();
-  const bool updated = co_await users_.update(user, std::move(new_hash));
-  if (!updated) throw Error::not_found("No such user");
+  const bool password_changes = changes.password_hash.has_value();
+  const std::string keep = self ? caller.session_id : std::string();  // a password change keeps the caller's own
 
-  if (role_changes) {
-    co_await sessions_.revoke_user_sessions(user.id, "");  // they sign in again and get the new role
-  } else if (password_changes) {
-    std::string keep = self ? caller.session_id : std::string();  // not inside co_await: g++ 12
-    co_await sessions_.revoke_user_sessions(user.id, std::move(keep));
-  }
-  co_return user;
+  // Only the named fields are written (finding 6 of issue 12): the user's own update of their
+  // name can't write back the role an admin changed meanwhile. A role change decides, checks
+  // the last-admin rule and writes in one transaction, holding the admins' rows (finding 7).
+  std::optional<User> updated;
+  std::vector<std::string> revoked;
+  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    bool role_changes = false;
+    if (changes.role) {
+      const std::vector<std::string> admins = co_await users_.lock_admins(tx);
+      const std::optional<User> current = co_await users_.find_for_update(tx, id);
+      if (!current) throw Error::not_found("No such user");
+      role_changes = *changes.role != current->role;
+      if (role_changes) {
+        if (current->role == "admin" && admins.size() <= 1) throw last_admin();
+        if (!still_admin(caller, admins)) throw Error::forbidden("Only admins may change roles");
+      } else {
+        changes.role.reset();
+      }
+    }
+    const bool found = co_await users_.update(tx, id, std::move(changes));
+    if (!found) throw Error::not_found("No such user");
+    if (role_changes) {
+      revoked = co_await sessions_.revoke_user_sessions(tx, id, "");  // they sign in again and get the new role
+    } else if (password_changes) {
+      revoked = co_await sessions_.revoke_user_sessions(tx, id, keep);
+    }
+    updated = co_await users_.find_for_update(tx, id);
+  });
+  sessions_.revoked(std::move(revoked));
+  co_return std::move(*updated);
 }
 
 Task<void> UserService::remove(Principal caller, std::string id) {
   require_admin_or_self(caller, id);
-  auto record = co_await users_.find_by_id(id);
-  if (!record) throw Error::not_found("No such user");
-  if (record->user.role == "admin") {
-    const std::int64_t admins = co_await users_.count_admins();
-    if (admins <= 1) throw last_admin();
-  }
-  co_await sessions_.revoke_user_sessions(id, "");  // recorded first, so other instances learn of it
-  co_await users_.remove(std::move(id));
+  std::vector<std::string> revoked;
+  // One transaction holding the admins' rows: two admins deleting each other at once take turns,
+  // and the second finds itself the last admin (finding 7 of issue 12).
+  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    const std::vector<std::string> admins = co_await users_.lock_admins(tx);
+    const std::optional<User> user = co_await users_.find_for_update(tx, id);
+    if (!user) throw Error::not_found("No such user");
+    if (user->role == "admin" && admins.size() <= 1) throw last_admin();
+    if (caller.user_id != id && !still_admin(caller, admins)) throw Error::forbidden("Only admins may do this");
+    // The revocations are recorded where the deletion doesn't cascade, so they outlive the
+    // sessions on every instance and across restarts (finding 8 of issue 12).
+    revoked = co_await sessions_.revoke_user_sessions(tx, id, "");
+    co_await users_.remove(tx, id);
+  });
+  sessions_.revoked(std::move(revoked));
 }
 
 Task<bool> UserService::ensure_admin(std::string email, std::string password, std::string name) {

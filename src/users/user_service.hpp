@@ -53,11 +53,14 @@ class UserService {
   Task<User> create(Principal caller, NewUser input);
   /// Admins, or the user themself (403 for others); 404 when absent.
   Task<User> get(Principal caller, std::string id);
-  /// Admins, or the user themself. Only admins change roles; a self password change needs the
-  /// current password; the last admin can't be demoted (409). A password change revokes the
-  /// user's other sessions, a role change all of them.
+  /// Admins, or the user themself. Writes only the fields the patch names. Only admins change
+  /// roles (403, also for a caller the database no longer holds an admin); a self password
+  /// change needs the current password; the last admin can't be demoted (409), however many
+  /// requests race. A password change revokes the user's other sessions, a role change all of
+  /// them, in the same transaction.
   Task<User> update(Principal caller, std::string id, UserPatch patch);
-  /// Admins, or the user themself; the last admin can't be deleted (409). Sessions go too.
+  /// Admins, or the user themself; the last admin can't be deleted (409), however many requests
+  /// race. Sessions go too; the record that their tokens are revoked stays.
   Task<void> remove(Principal caller, std::string id);
   /// Creates an admin with this email unless a user has it already (never changes a password).
   /// Returns true when it created one.

@@ -22,11 +22,12 @@ User user_of(const std::vector<storage::Value>& row) {
   return User{text(0), text(1), text(2), text(3), text(4), text(5)};
 }
 
-constexpr std::string_view kCountAdmins = "SELECT count(*) FROM users WHERE role = 'admin'";
-constexpr std::string_view kUpdate =
-    "UPDATE users SET email = $2, name = $3, role = $4, updated_at = $5 WHERE id = $1";
-constexpr std::string_view kUpdateWithHash =
-    "UPDATE users SET email = $2, name = $3, role = $4, updated_at = $5, password_hash = $6 WHERE id = $1";
+// Ordered, so that transactions locking them take the locks in the same order. The {} is the id
+// as text, then the dialect's row lock.
+constexpr std::string_view kLockAdmins = "SELECT {} AS admin_id FROM users WHERE role = 'admin' ORDER BY id{}";
+// An update sets only the columns it names (then updated_at, then WHERE id = $1).
+constexpr std::string_view kUpdate = "UPDATE users SET ";
+constexpr std::string_view kUpdateEnd = "updated_at = ${} WHERE id = $1";
 constexpr std::string_view kDelete = "DELETE FROM users WHERE id = $1";
 
 std::optional<UserRecord> first_record(const storage::Result& r) {
@@ -41,7 +42,9 @@ UserStore::UserStore(storage::Database& db)
       columns_(fmt::format(kColumns, db.dialect().timestamp_text("created_at"),
                            db.dialect().timestamp_text("updated_at"))),
       find_by_email_(fmt::format(kSelectWhere, columns_, "email = $1")),
-      find_by_id_(fmt::format(kSelectWhere, columns_, "id = $1")) {}
+      find_by_id_(fmt::format(kSelectWhere, columns_, "id = $1")),
+      find_for_update_(find_by_id_ + std::string(db.dialect().for_update())),
+      lock_admins_(fmt::format(kLockAdmins, db.dialect().uuid_text("id"), db.dialect().for_update())) {}
 
 Task<void> UserStore::create(User user, std::string password_hash) {
   storage::Params params{user.id, user.email, user.name, user.role, std::move(password_hash), user.created_at,
@@ -89,27 +92,46 @@ const lists::Catalog& users_catalog() {
   return kCatalog;
 }
 
-Task<bool> UserStore::update(User user, std::optional<std::string> password_hash) {
-  storage::Params params{user.id, user.email, user.name, user.role, user.updated_at};
-  std::string sql(kUpdate);
-  if (password_hash) {
-    params.emplace_back(std::move(*password_hash));
-    sql = kUpdateWithHash;
-  }
-  const storage::Result r = co_await db_.execute(std::move(sql), std::move(params));
-  co_return r.rows_affected == 1;
+Task<std::vector<std::string>> UserStore::lock_admins(storage::Transaction& tx) {
+  const storage::Result r = co_await tx.execute(lock_admins_);
+  std::vector<std::string> ids;
+  ids.reserve(r.rows.size());
+  for (const auto& row : r.rows) ids.push_back(std::get<std::string>(row[0]));
+  co_return ids;
 }
 
-Task<bool> UserStore::remove(std::string id) {
+Task<std::optional<User>> UserStore::find_for_update(storage::Transaction& tx, std::string id) {
+  if (!is_uuid(id)) co_return std::nullopt;
+  storage::Params params{std::move(id)};
+  const storage::Result r = co_await tx.execute(find_for_update_, std::move(params));
+  if (r.rows.empty()) co_return std::nullopt;
+  co_return user_of(r.rows[0]);
+}
+
+Task<bool> UserStore::update(storage::Transaction& tx, std::string id, UserChanges changes) {
   if (!is_uuid(id)) co_return false;
   storage::Params params{std::move(id)};
-  const storage::Result r = co_await db_.execute(std::string(kDelete), std::move(params));
+  std::string sql(kUpdate);
+  auto set = [&](std::string_view column, std::optional<std::string>& value) {
+    if (!value) return;
+    params.emplace_back(std::move(*value));
+    sql += fmt::format("{} = ${}, ", column, params.size());
+  };
+  set("email", changes.email);
+  set("name", changes.name);
+  set("role", changes.role);
+  set("password_hash", changes.password_hash);
+  params.emplace_back(std::move(changes.updated_at));
+  sql += fmt::format(kUpdateEnd, params.size());
+  const storage::Result r = co_await tx.execute(std::move(sql), std::move(params));
   co_return r.rows_affected == 1;
 }
 
-Task<std::int64_t> UserStore::count_admins() {
-  const storage::Result r = co_await db_.query(std::string(kCountAdmins));
-  co_return std::get<std::int64_t>(r.rows[0][0]);
+Task<bool> UserStore::remove(storage::Transaction& tx, std::string id) {
+  if (!is_uuid(id)) co_return false;
+  storage::Params params{std::move(id)};
+  const storage::Result r = co_await tx.execute(std::string(kDelete), std::move(params));
+  co_return r.rows_affected == 1;
 }
 
 }  // namespace keel::users

@@ -1,6 +1,11 @@
 // API.md §4 through real HTTP: who may list, read, change and delete which user.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <functional>
+#include <latch>
+#include <thread>
+
 #include <boost/json/parse.hpp>
 
 #include "support/expect.hpp"
@@ -192,6 +197,163 @@ TEST(UsersBootstrap, AdminEmailNeverOverwritesAnExistingPassword) {
   EXPECT_EQ(client.post("/api/auth/login", R"({"email":"root@example.com","password":"root password"})").status, 200);
   expect_error(client.post("/api/auth/login", R"({"email":"root@example.com","password":"another password"})"), 401,
                "INVALID_CREDENTIALS");
+}
+
+}  // namespace
+}  // namespace keel::test
+
+// Issue 12, findings 6 and 7: the last-admin guard and partial updates hold when requests race.
+namespace keel::test {
+namespace {
+
+void racing_config(app::Config& c) {
+  admin_config(c);
+  c.threads = 2;  // the two requests of a round really run side by side
+  c.blocking_threads = 4;
+}
+
+// Each request on its own (already open) connection, both let go at the same moment.
+std::array<HttpResponse, 2> at_once(std::uint16_t port, std::function<HttpResponse(HttpClient&)> first,
+                                    std::function<HttpResponse(HttpClient&)> second) {
+  std::array<HttpResponse, 2> results;
+  std::array<std::function<HttpResponse(HttpClient&)>, 2> requests{std::move(first), std::move(second)};
+  std::latch start(2);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        HttpClient own(port);
+        start.arrive_and_wait();
+        results[i] = requests[i](own);
+      } catch (const std::exception& e) {
+        results[i].body = e.what();  // status stays 0
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  return results;
+}
+
+std::string role_of(HttpClient& client, const Account& admin, const std::string& id) {
+  const HttpResponse res = client.get("/api/users/" + id, admin.bearer());
+  EXPECT_EQ(res.status, 200) << res.body;
+  return res.status == 200 ? std::string(res.json().at("role").as_string()) : "";
+}
+
+// How many of `candidates` (email, password) are admins: each signs in and reads their own role
+// (with no admin left, nobody could list them).
+int admins_among(HttpClient& client, const std::vector<std::pair<std::string, std::string>>& candidates) {
+  int admins = 0;
+  for (const auto& [email, password] : candidates) {
+    const HttpResponse login =
+        client.post("/api/auth/login", R"({"email":")" + email + R"(","password":")" + password + R"("})");
+    if (login.status != 200) continue;  // deleted
+    if (login.json().at("user").at("role").as_string() == "admin") ++admins;
+  }
+  return admins;
+}
+
+// A round's loser is refused because the other went first: 409 (the last admin), or 401 when
+// the winner's change revoked the loser's token before its request got in.
+bool lost_the_race(int status) { return status == 409 || status == 401; }
+
+class RacingAdmins : public ::testing::Test {
+ protected:
+  RacingAdmins() : server(racing_config), client(server.client()) {
+    root = sign_in(client, "root@example.com", "root password");
+  }
+  // A new admin created by `by`, signed in.
+  Account new_admin(const Account& by, const std::string& email) {
+    const HttpResponse res = client.post(
+        "/api/users", R"({"email":")" + email + R"(","password":"admin password","name":"A","role":"admin"})",
+        by.bearer());
+    EXPECT_EQ(res.status, 201) << res.body;
+    return sign_in(client, email, "admin password");
+  }
+  TestServer server;
+  HttpClient client;
+  Account root;
+};
+
+TEST_F(RacingAdmins, TwoAdminsDemotingEachOtherAtOnceLeaveOneAdmin) {
+  // Each round starts with exactly two admins, p and q, who demote each other at the same moment.
+  Account p = new_admin(root, "p0@example.com");
+  std::string p_email = "p0@example.com";
+  ASSERT_EQ(client.request("PATCH", "/api/users/" + root.id, R"({"role":"user"})", p.bearer()).status, 200);
+  int conflicts = 0;
+  for (int round = 0; round < 50; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string q_email = "q" + std::to_string(round) + "@example.com";
+    const Account q = new_admin(p, q_email);
+    const auto [by_p, by_q] = at_once(
+        server.port(),
+        [&](HttpClient& c) { return c.request("PATCH", "/api/users/" + q.id, R"({"role":"user"})", p.bearer()); },
+        [&](HttpClient& c) { return c.request("PATCH", "/api/users/" + p.id, R"({"role":"user"})", q.bearer()); });
+    ASSERT_EQ(admins_among(client, {{p_email, "admin password"}, {q_email, "admin password"}}), 1)
+        << "p got " << by_p.status << " " << by_p.body << "; q got " << by_q.status << " " << by_q.body;
+    ASSERT_TRUE((by_p.status == 200 && lost_the_race(by_q.status)) || (by_q.status == 200 && lost_the_race(by_p.status)))
+        << "p got " << by_p.status << " " << by_p.body << "; q got " << by_q.status << " " << by_q.body;
+    if (by_q.status == 409) expect_error(by_q, 409, "CONFLICT");
+    if (by_p.status == 409) expect_error(by_p, 409, "CONFLICT");
+    conflicts += by_p.status == 409 || by_q.status == 409;
+    // The one still admin signs in again (a role change revoked the other's sessions; its own
+    // stay) and is p of the next round.
+    if (by_p.status != 200) p_email = q_email;
+    p = sign_in(client, p_email, "admin password");
+  }
+  // Most rounds really race (a 401 means the winner's change was seen before the loser's request).
+  EXPECT_GT(conflicts, 0) << "no round raced: the last-admin guard was never put to the test";
+}
+
+TEST_F(RacingAdmins, TwoAdminsDeletingEachOtherAtOnceLeaveOneAdmin) {
+  Account p = new_admin(root, "p0@example.com");
+  std::string p_email = "p0@example.com";
+  ASSERT_EQ(client.request("DELETE", "/api/users/" + root.id, {}, p.bearer()).status, 204);
+  int conflicts = 0;
+  for (int round = 0; round < 50; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    const std::string q_email = "q" + std::to_string(round) + "@example.com";
+    const Account q = new_admin(p, q_email);
+    const auto [by_p, by_q] = at_once(
+        server.port(), [&](HttpClient& c) { return c.request("DELETE", "/api/users/" + q.id, {}, p.bearer()); },
+        [&](HttpClient& c) { return c.request("DELETE", "/api/users/" + p.id, {}, q.bearer()); });
+    ASSERT_EQ(admins_among(client, {{p_email, "admin password"}, {q_email, "admin password"}}), 1)
+        << "p got " << by_p.status << " " << by_p.body << "; q got " << by_q.status << " " << by_q.body;
+    ASSERT_TRUE((by_p.status == 204 && lost_the_race(by_q.status)) || (by_q.status == 204 && lost_the_race(by_p.status)))
+        << "p got " << by_p.status << " " << by_p.body << "; q got " << by_q.status << " " << by_q.body;
+    conflicts += by_p.status == 409 || by_q.status == 409;
+    if (by_p.status != 204) p_email = q_email;
+    p = sign_in(client, p_email, "admin password");
+  }
+  EXPECT_GT(conflicts, 0) << "no round raced: the last-admin guard was never put to the test";
+}
+
+// The user's own update writes only what it names, so it can't put back the role an admin
+// took away meanwhile. With a password change, the user's request reads the row, then spends
+// bcrypt time before it writes: the admin's demotion lands in between.
+TEST_F(RacingAdmins, ASelfUpdateNeverUndoesADemotionMadeMeanwhile) {
+  const Account ada_signup = sign_up(client, "ada@example.com");
+  std::string password = "user password";
+  for (int round = 0; round < 30; ++round) {
+    SCOPED_TRACE("round " + std::to_string(round));
+    ASSERT_EQ(client.request("PATCH", "/api/users/" + ada_signup.id, R"({"role":"admin"})", root.bearer()).status, 200);
+    const Account ada = sign_in(client, "ada@example.com", password);
+    const bool with_password = round % 2 == 0;
+    const std::string next_password = with_password ? "password " + std::to_string(round) : password;
+    const std::string own_update =
+        with_password ? R"({"name":"Ada )" + std::to_string(round) + R"(","password":")" + next_password +
+                            R"(","currentPassword":")" + password + R"("})"
+                      : R"({"name":"Ada )" + std::to_string(round) + R"("})";
+    const auto [demotion, own] = at_once(
+        server.port(),
+        [&](HttpClient& c) { return c.request("PATCH", "/api/users/" + ada.id, R"({"role":"user"})", root.bearer()); },
+        [&](HttpClient& c) { return c.request("PATCH", "/api/users/" + ada.id, own_update, ada.bearer()); });
+    ASSERT_EQ(demotion.status, 200) << demotion.body;
+    ASSERT_TRUE(own.status == 200 || own.status == 401) << own.status << " " << own.body;
+    if (own.status == 200) password = next_password;
+    EXPECT_EQ(role_of(client, root, ada.id), "user") << "ada's own update got " << own.status << " " << own.body;
+    if (HasFailure()) return;
+  }
 }
 
 }  // namespace

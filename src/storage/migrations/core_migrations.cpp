@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 3> kMigrations = {{
+const std::array<Migration, 4> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -41,6 +41,21 @@ const std::array<Migration, 3> kMigrations = {{
       "summary TEXT NOT NULL, schema TEXT NOT NULL)"},
      {"CREATE TABLE keel_resource_migrations (id bigserial PRIMARY KEY, applied_at text NOT NULL, "
       "summary text NOT NULL, schema text NOT NULL)"}},
+    // Revoked sessions, apart from the sessions themselves (issue 12, finding 8): a deleted
+    // user's sessions go with the user (ON DELETE CASCADE), and with them went the record that
+    // their access tokens are revoked. These rows belong to no user, so they outlive it; each is
+    // kept until every access token it refuses has expired (auth/revocations.cpp). Revocations
+    // made before this migration are copied in.
+    {4,
+     "session revocations outlive their sessions",
+     {"CREATE TABLE session_revocations (session_id TEXT PRIMARY KEY, revoked_at_ms INTEGER NOT NULL)",
+      "CREATE INDEX session_revocations_revoked_at_ms ON session_revocations (revoked_at_ms)",
+      "INSERT INTO session_revocations (session_id, revoked_at_ms) "
+      "SELECT id, revoked_at_ms FROM sessions WHERE revoked_at_ms IS NOT NULL"},
+     {"CREATE TABLE session_revocations (session_id uuid PRIMARY KEY, revoked_at_ms bigint NOT NULL)",
+      "CREATE INDEX session_revocations_revoked_at_ms ON session_revocations (revoked_at_ms)",
+      "INSERT INTO session_revocations (session_id, revoked_at_ms) "
+      "SELECT id, revoked_at_ms FROM sessions WHERE revoked_at_ms IS NOT NULL"}},
 }};
 
 }  // namespace
