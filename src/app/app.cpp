@@ -184,6 +184,7 @@ void App::start() {
   options.threads = config_.threads;
   options.max_body_bytes = config_.max_body_bytes;
   options.max_connections = config_.max_connections;
+  options.max_connections_per_client = config_.max_connections_per_client;
   options.header_timeout = config_.header_timeout;
   options.body_timeout = config_.body_timeout;
   options.idle_timeout = config_.idle_timeout;

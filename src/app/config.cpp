@@ -220,9 +220,14 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.db_statement_timeout = parse_seconds("DB_STATEMENT_TIMEOUT", v, 0.01, 86400);
        }},
-      {{"HEADER_TIMEOUT", "10", "seconds to receive a request's headers"},
+      {{"MAX_CONNECTIONS_PER_CLIENT", "1024", "concurrent connections from one client address (503 beyond; 0: off)"},
+       [](Config& c, const std::string& v) {
+         c.max_connections_per_client =
+             static_cast<std::size_t>(parse_int("MAX_CONNECTIONS_PER_CLIENT", v, 0, 1'000'000));
+       }},
+      {{"HEADER_TIMEOUT", "10", "seconds from a request's first byte to the end of its headers"},
        [](Config& c, const std::string& v) { c.header_timeout = parse_seconds("HEADER_TIMEOUT", v, 0.01, 3600); }},
-      {{"BODY_TIMEOUT", "30", "seconds to receive a request's body"},
+      {{"BODY_TIMEOUT", "30", "seconds from the end of a request's headers to the end of its body"},
        [](Config& c, const std::string& v) { c.body_timeout = parse_seconds("BODY_TIMEOUT", v, 0.01, 3600); }},
       {{"IDLE_TIMEOUT", "60", "seconds a keep-alive connection may wait for its next request"},
        [](Config& c, const std::string& v) { c.idle_timeout = parse_seconds("IDLE_TIMEOUT", v, 0.01, 3600); }},

@@ -58,6 +58,7 @@ struct Config {
   std::size_t blocking_queue = 4096;
   std::size_t db_pool_size = 16;
   std::chrono::milliseconds db_statement_timeout{30'000};
+  std::size_t max_connections_per_client = 1024;  // 0: no per-address limit
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};

@@ -36,10 +36,19 @@ struct Connection {
 /// The connections of one event loop.
 using Connections = std::list<Connection*>;
 
+/// A point on the coarse_now() clock, for a deadline computed once and shared by several
+/// socket operations (a request's header or body phase).
+struct DeadlineAt {
+  std::chrono::nanoseconds when;
+};
+
 /// Sets the deadline of the socket operation about to start; cleared when it completes.
 class Deadline {
  public:
+  /// This operation alone may take `d`.
   Deadline(Connection& c, std::chrono::milliseconds d) noexcept : c_(c) { c_.deadline = coarse_now() + d; }
+  /// This operation must end by `at`, however long the operations before it took.
+  Deadline(Connection& c, DeadlineAt at) noexcept : c_(c) { c_.deadline = at.when; }
   ~Deadline() { c_.deadline = kNoDeadline; }
   Deadline(const Deadline&) = delete;
   Deadline& operator=(const Deadline&) = delete;

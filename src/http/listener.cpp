@@ -57,9 +57,22 @@ asio::awaitable<void> Listener::accept_loop(Transport& transport, std::span<cons
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    const bool over_capacity = transport.open.fetch_add(1) >= transport.options.max_connections;
+    Admission admission =
+        transport.open.fetch_add(1) >= transport.options.max_connections ? Admission::kOverCapacity : Admission::kServe;
     if (transport.gauges.open_connections) transport.gauges.open_connections->add(1);
-    asio::co_spawn(loop.io, serve_connection(transport, loop.connections, std::move(socket), over_capacity),
+    // One address may not take every connection: counted whether served or refused, like
+    // transport.open, so a client hammering past its cap only ever gets 503s.
+    ClientSlot slot;
+    if (const std::size_t per_client = transport.options.max_connections_per_client; per_client > 0) {
+      const tcp::endpoint peer = socket.remote_endpoint(ignored);
+      if (!ignored) {
+        const std::size_t from_peer = transport.clients.add(peer.address());
+        slot = ClientSlot(transport.clients, peer.address());
+        if (from_peer > per_client && admission == Admission::kServe) admission = Admission::kOverClientCapacity;
+      }
+    }
+    asio::co_spawn(loop.io,
+                   serve_connection(transport, loop.connections, std::move(socket), admission, std::move(slot)),
                    [](std::exception_ptr e) {
                      if (!e) return;
                      try {

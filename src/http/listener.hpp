@@ -25,7 +25,8 @@ class Listener {
   std::uint16_t port() const noexcept { return port_; }
 
   /// Accepts until close(): each connection goes to the next of `loops`, where it is served
-  /// by a session (a 503 past options.max_connections). Out of descriptors, it retries.
+  /// by a session (a 503 past options.max_connections, or past options.max_connections_per_client
+  /// from one address). Out of descriptors, it retries.
   boost::asio::awaitable<void> accept_loop(Transport& transport, std::span<const std::unique_ptr<Loop>> loops);
 
   /// Stops accepting. Safe from any thread: the close runs on the acceptor's loop.

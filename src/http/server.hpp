@@ -23,9 +23,11 @@ struct ServerOptions {
   std::size_t max_body_bytes = 1 << 20;
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_connections = 10000;
-  /// From the first byte of a request to the end of its headers.
+  /// Concurrent connections from one peer address (0: no such limit).
+  std::size_t max_connections_per_client = 1024;
+  /// From the first byte of a request to the end of its headers, however many reads it takes.
   std::chrono::milliseconds header_timeout{10'000};
-  /// To receive the whole body once the headers are in.
+  /// From the end of a request's headers to the end of its body, however many reads it takes.
   std::chrono::milliseconds body_timeout{30'000};
   /// A keep-alive connection waiting for its next request.
   std::chrono::milliseconds idle_timeout{60'000};

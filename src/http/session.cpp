@@ -11,13 +11,13 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/metrics.hpp"
 #include "http/error_response.hpp"
+#include "http/growing_string_body.hpp"
 #include "http/request_headers_access.hpp"
 #include "http/request_id.hpp"
 #include "http/wire.hpp"
@@ -45,8 +45,8 @@ constexpr std::size_t kCopyBodyBelow = 16 * 1024;
 constexpr std::size_t kLingerBytes = 4 << 20;
 constexpr auto kLingerTime = std::chrono::seconds(2);
 
-using BeastRequest = bhttp::request<bhttp::string_body>;
-using Parser = bhttp::request_parser<bhttp::string_body>;
+using BeastRequest = bhttp::request<GrowingStringBody>;
+using Parser = bhttp::request_parser<GrowingStringBody>;
 
 // The Date header, formatted at most once a second per thread.
 const std::string& http_date() {
@@ -67,6 +67,9 @@ const std::string& http_date() {
 // A request that ended before a full request was read, and what the client is told.
 std::optional<Error> parse_failure(const beast::error_code& ec) {
   if (ec == bhttp::error::header_limit) return Error::headers_too_large();
+  if (ec == bhttp::error::bad_transfer_encoding) {
+    return Error::bad_request("Transfer-Encoding must be exactly chunked, given once, without Content-Length");
+  }
   if (ec == bhttp::error::body_limit) return std::nullopt;  // handled by the caller, it knows the limit
   if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
       ec == asio::error::connection_reset || ec == asio::error::operation_aborted || ec == asio::error::broken_pipe) {
@@ -75,11 +78,21 @@ std::optional<Error> parse_failure(const beast::error_code& ec) {
   return Error::bad_request("The request is not valid HTTP/1.1 (" + ec.message() + ")");
 }
 
+// True when the request's framing is one Beast reads the way every other server would: no
+// Transfer-Encoding, or one Transfer-Encoding field saying exactly `chunked`. Beast accepts
+// `gzip, chunked` (we decode nothing), and takes `gzip` or `chunked, gzip` for a request without
+// a body, whose body bytes it would then parse as the next request.
+bool chunked_only(const bhttp::fields& fields) {
+  auto [first, last] = fields.equal_range(bhttp::field::transfer_encoding);
+  if (first == last) return true;
+  return std::next(first) == last && beast::iequals(first->value(), "chunked");
+}
+
 // One connection. Lives in serve_connection's frame, so its member coroutines may use `this`.
 class Session {
  public:
-  Session(Transport& t, Connections& connections, tcp::socket socket)
-      : t_(t), connections_(connections), socket_(std::move(socket)) {
+  Session(Transport& t, Connections& connections, tcp::socket socket, ClientSlot slot)
+      : t_(t), connections_(connections), socket_(std::move(socket)), slot_(std::move(slot)) {
     beast::error_code ec;
     const auto ep = socket_.remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
@@ -95,7 +108,7 @@ class Session {
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
-  asio::awaitable<void> run(bool over_capacity);
+  asio::awaitable<void> run(Admission admission);
 
  private:
   asio::awaitable<beast::error_code> read_request(beast::flat_buffer& buffer, Parser& parser);
@@ -111,14 +124,17 @@ class Session {
   Transport& t_;
   Connections& connections_;
   tcp::socket socket_;
+  ClientSlot slot_;
   Connection state_;
   Connections::iterator registration_;
   std::string remote_;
 };
 
-asio::awaitable<void> Session::run(bool over_capacity) {
-  if (over_capacity) {
-    Error busy = Error::unavailable("The server has too many open connections; try again shortly")
+asio::awaitable<void> Session::run(Admission admission) {
+  if (admission != Admission::kServe) {
+    Error busy = Error::unavailable(admission == Admission::kOverCapacity
+                                        ? "The server has too many open connections; try again shortly"
+                                        : "Too many open connections from your address; try again shortly")
                      .with_header("Retry-After", "1");
     co_await answer_error(busy, new_uuid_v7(), "-", "-", Clock::now());
     co_return;
@@ -147,7 +163,7 @@ asio::awaitable<void> Session::run(bool over_capacity) {
     Parser parser;
     parser.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
     parser.body_limit(options.max_body_bytes);
-    parser.eager(true);
+    parser.eager(false);  // stop after the headers, to check them before the body; read_request turns it on
     const beast::error_code hec = co_await read_request(buffer, parser);
     if (hec) {
       if (state_.timed_out) {
@@ -181,13 +197,35 @@ asio::awaitable<void> Session::run(bool over_capacity) {
 
 // Feeds the parser from the buffer and reads more only when it needs more: most requests
 // arrive whole in one read, and are then parsed without another trip through the event loop.
+//
+// What no single read can see is bounded here, per request (issue 12, findings 1-3):
+// - time: each phase has one deadline, fixed when the phase first has to wait (the headers'
+//   first byte or end arrived in the same synchronous run, so that is when the phase began);
+//   every read of the phase shares it, so dripping a byte at a time does not stretch it;
+// - memory: Beast keeps an unfinished chunk-size line (extensions and all) or trailer section
+//   buffered until it ends, so in the body phase buffered bytes past the header limit are 431;
+// - a chunked body's wire bytes (sizes, extensions, data) count against the body limit, 413;
+// - the framing: a Transfer-Encoding Beast would ignore (not ending in chunked) would leave
+//   the body to be read as the next request, so anything but exactly `chunked` is refused.
 asio::awaitable<beast::error_code> Session::read_request(beast::flat_buffer& buffer, Parser& parser) {
+  const ServerOptions& options = t_.options;
   bool continue_sent = false;
+  std::size_t chunked_bytes = 0;  // wire bytes of a chunked body consumed so far
+  DeadlineAt header_deadline{kNoDeadline};
+  DeadlineAt body_deadline{kNoDeadline};
   for (;;) {
     while (buffer.size() > 0 && !parser.is_done()) {
+      const bool in_body = parser.is_header_done();
       beast::error_code ec;
       const std::size_t used = parser.put(buffer.data(), ec);
       buffer.consume(used);
+      if (in_body) {
+        chunked_bytes += used;
+        if (parser.chunked() && chunked_bytes > options.max_body_bytes) co_return bhttp::error::body_limit;
+      } else if (parser.is_header_done()) {
+        if (!chunked_only(parser.get())) co_return bhttp::error::bad_transfer_encoding;
+        parser.eager(true);  // the rest is body: parse as much of it per call as there is
+      }
       if (ec == bhttp::error::need_more) break;
       if (ec) co_return ec;
       if (used == 0) break;
@@ -195,6 +233,12 @@ asio::awaitable<beast::error_code> Session::read_request(beast::flat_buffer& buf
     if (parser.is_done()) co_return beast::error_code{};
 
     const bool header_done = parser.is_header_done();
+    if (header_done && buffer.size() > options.max_header_bytes) co_return bhttp::error::header_limit;
+    DeadlineAt& deadline = header_done ? body_deadline : header_deadline;
+    if (deadline.when == kNoDeadline) {
+      deadline.when = coarse_now() + (header_done ? options.body_timeout : options.header_timeout);
+    }
+
     if (header_done && !continue_sent && beast::iequals(parser.get()[bhttp::field::expect], "100-continue")) {
       continue_sent = true;
       std::string interim = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -203,7 +247,7 @@ asio::awaitable<beast::error_code> Session::read_request(beast::flat_buffer& buf
     beast::error_code ec;
     std::size_t n = 0;
     {
-      Deadline d(state_, header_done ? t_.options.body_timeout : t_.options.header_timeout);
+      Deadline d(state_, deadline);
       std::tie(ec, n) = co_await socket_.async_read_some(buffer.prepare(header_done ? kBodyChunk : kReadChunk), kTuple);
     }
     if (ec == asio::error::eof) {
@@ -331,9 +375,9 @@ asio::awaitable<void> Session::linger_close() {
 }  // namespace
 
 asio::awaitable<void> serve_connection(Transport& transport, Connections& connections, tcp::socket socket,
-                                       bool over_capacity) {
-  Session session(transport, connections, std::move(socket));
-  co_await session.run(over_capacity);
+                                       Admission admission, ClientSlot slot) {
+  Session session(transport, connections, std::move(socket), std::move(slot));
+  co_await session.run(admission);
 }
 
 }  // namespace keel::http

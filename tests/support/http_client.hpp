@@ -50,8 +50,9 @@ class HttpClient {
 /// A plain TCP connection for protocol abuse: send any bytes, read what comes back.
 class RawConnection {
  public:
-  /// Connects to 127.0.0.1:port; throws std::runtime_error when it can't.
-  explicit RawConnection(std::uint16_t port);
+  /// Connects to 127.0.0.1:port, from `source_address` when given (any 127.x.y.z is a distinct
+  /// client address on loopback); throws std::runtime_error when it can't.
+  explicit RawConnection(std::uint16_t port, const std::string& source_address = {});
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;

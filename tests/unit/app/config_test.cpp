@@ -30,6 +30,7 @@ TEST(Config, DefaultsFollowApiMd) {
   EXPECT_EQ(c.log_format, LogFormat::kText);
   EXPECT_EQ(c.max_body_bytes, 1u << 20);
   EXPECT_EQ(c.max_connections, 10000u);
+  EXPECT_EQ(c.max_connections_per_client, 1024u);
   EXPECT_EQ(c.rate_limit_auth, 60);
   EXPECT_EQ(c.login_max_failures, 10);
   EXPECT_EQ(c.refresh_reuse_interval.count(), 10);
@@ -83,6 +84,7 @@ TEST(Config, BadValuesNameTheVariable) {
       {{{"CORS_ORIGINS", "example.com"}}, "CORS_ORIGINS"},
       {{{"MAX_BODY_BYTES", "0"}}, "MAX_BODY_BYTES"},
       {{{"MAX_CONNECTIONS", "lots"}}, "MAX_CONNECTIONS"},
+      {{{"MAX_CONNECTIONS_PER_CLIENT", "-1"}}, "MAX_CONNECTIONS_PER_CLIENT"},
       {{{"RATE_LIMIT_AUTH", "-5"}}, "RATE_LIMIT_AUTH"},
       {{{"REFRESH_REUSE_INTERVAL", "1.5"}}, "REFRESH_REUSE_INTERVAL"},
       {{{"THREADS", "0"}}, "THREADS"},
