@@ -440,7 +440,15 @@ resources_bench() {
     "$EXTRA_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token"
   # Last: every create adds a todo task of the bench user's, which would change the lists above.
   export KEEL_BENCH_TOKEN=$token KEEL_BENCH_PROJECT=$project  # read by post_task.lua
-  measure "POST /api/tasks $label" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  if [ "$dialect" = sqlite ]; then
+    # Durability's price: the same creates with SQLITE_SYNCHRONOUS=full (the default: a 201
+    # survives power loss) and, on another keel on the same file, normal (synced at checkpoints).
+    measure "POST /api/tasks $label SQLITE_SYNCHRONOUS=full" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+    start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" SQLITE_SYNCHRONOUS=normal
+    measure "POST /api/tasks $label SQLITE_SYNCHRONOUS=normal" "$EXTRA_URL/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  else
+    measure "POST /api/tasks $label" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  fi
 }
 
 resources_bench sqlite "sqlite://$TMP/resources.db" sqlite
