@@ -101,7 +101,7 @@ const char* error_code_name(ErrorCode code) noexcept {
     case ErrorCode::kPreconditionFailed: return "PRECONDITION_FAILED";
     case ErrorCode::kPayloadTooLarge: return "PAYLOAD_TOO_LARGE";
     case ErrorCode::kUnsupportedMediaType: return "UNSUPPORTED_MEDIA_TYPE";
-    case ErrorCode::kHeadersTooLarge: return "REQUEST_HEADER_FIELDS_TOO_LARGE";
+    case ErrorCode::kHeadersTooLarge: return "HEADERS_TOO_LARGE";
     case ErrorCode::kRateLimited: return "RATE_LIMITED";
     case ErrorCode::kInternal: return "INTERNAL_ERROR";
     case ErrorCode::kUnavailable: return "SERVICE_UNAVAILABLE";

@@ -50,7 +50,7 @@ const char* reason(int status) {
     case 201: return "Created";
     case 204: return "No content";
     case 304: return "Not modified: the If-None-Match tag is current";
-    case 400: return "The body or a query parameter is not valid (details name each)";
+    case 400: return "The HTTP request is malformed (BAD_REQUEST), or the body or a query parameter is not valid (details name each)";
     case 401: return "Missing, malformed, expired or revoked token, or wrong credentials";
     case 403: return "The caller's role or the access rules do not allow this";
     case 404: return "No such route or record (also for records the caller may not read)";
@@ -58,6 +58,7 @@ const char* reason(int status) {
     case 412: return "If-Match does not match the record's current ETag";
     case 413: return "The body is over MAX_BODY_BYTES";
     case 415: return "The body is not JSON";
+    case 431: return "The request line and headers are over 16 KiB (HEADERS_TOO_LARGE)";
     case 429: return "Rate limited (Retry-After says when to come back)";
     default: return "";
   }
@@ -240,6 +241,9 @@ json::object operation(const DocumentedRoute& route) {
 
   // The error statuses every such route can answer, plus the ones its doc names.
   std::set<int> errors(doc.errors.begin(), doc.errors.end());
+  // The transport's own answers reach every route: malformed HTTP (400 BAD_REQUEST), headers
+  // over 16 KiB (431 HEADERS_TOO_LARGE), a body over MAX_BODY_BYTES (413).
+  errors.insert({400, 413, 431});
   if (doc.bearer || doc.bearer_optional) errors.insert(401);
   if (doc.bearer) errors.insert(403);
   if (!doc.request.empty()) errors.insert({400, 413, 415});

@@ -1,6 +1,7 @@
 #include "resources/resource_service.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <set>
 
 #include <boost/json/object.hpp>
@@ -158,12 +159,24 @@ Task<Rendered> ResourceService::create(const Resource& r, std::optional<Principa
   std::optional<std::string> owner;
   if (caller) owner = caller->user_id;
   Row stored;
-  co_await store_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
-    std::vector<const storage::Value*> refs;
-    for (const auto& v : values) refs.push_back(&v);
-    co_await check_refs(tx, r, caller, refs);
-    stored = co_await store_.insert(tx, r, std::move(values), std::move(owner));
-  });
+  std::exception_ptr conflict;  // a unique or reference failure, looked at outside the catch
+  try {
+    co_await store_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+      std::vector<const storage::Value*> refs;
+      for (const auto& v : values) refs.push_back(&v);
+      co_await check_refs(tx, r, caller, refs);
+      stored = co_await store_.insert(tx, r, std::move(values), owner);
+    });
+  } catch (const Error& e) {
+    if (e.code() != ErrorCode::kConflict || !owner) throw;
+    conflict = std::current_exception();  // no co_await inside a handler
+  }
+  if (conflict) {
+    // The refs were checked in the transaction, so a failed reference is most likely the owner:
+    // a correctly signed token whose user is gone (or never was) is a 401, not a 409.
+    if (!co_await store_.user_exists(*owner)) throw Error::unauthorized("The access token's user does not exist");
+    std::rethrow_exception(conflict);
+  }
   co_return render(r, stored);
 }
 

@@ -50,6 +50,13 @@ Task<std::optional<Row>> ResourceStore::find(const Resource& r, std::string id) 
   co_return std::move(result.rows[0]);
 }
 
+Task<bool> ResourceStore::user_exists(std::string user_id) {
+  static constexpr const char* kUserExists = "SELECT 1 FROM users WHERE id = $1";
+  if (!is_uuid(user_id)) co_return false;
+  storage::Params params{std::move(user_id)};
+  co_return !(co_await db_.query(kUserExists, std::move(params))).rows.empty();
+}
+
 Task<std::optional<Row>> ResourceStore::find_for_update(storage::Transaction& tx, const Resource& r, std::string id) {
   if (!is_uuid(id)) co_return std::nullopt;
   storage::Params params{std::move(id)};

@@ -29,6 +29,8 @@ class ResourceStore {
   Task<std::optional<Row>> find_for_update(storage::Transaction& tx, const Resource& r, std::string id);
   /// Whether a record exists and who owns it: nullopt when absent, else its owner ("" for none).
   Task<std::optional<std::string>> owner_of(storage::Transaction& tx, const Resource& r, std::string id);
+  /// Whether a user with this id exists (an owner a create may name).
+  Task<bool> user_exists(std::string user_id);
   /// Inserts a record and returns it as stored.
   Task<Row> insert(storage::Transaction& tx, const Resource& r, std::vector<storage::Value> values,
                    std::optional<std::string> owner);

@@ -3,6 +3,8 @@
 // resource's schemas and list parameters.
 #include <gtest/gtest.h>
 
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <string>
@@ -109,6 +111,32 @@ TEST(OpenApi, EveryRouteTheServerDispatchesOnIsDocumented) {
   EXPECT_TRUE(read_task.at("responses").as_object().contains("304"));
   EXPECT_TRUE(read_task.at("responses").as_object().contains("404"));
   EXPECT_TRUE(doc.at("paths").at("/api/v1/tasks/{id}").at("put").at("responses").as_object().contains("412"));
+}
+
+// Issue 13, finding 1: the transport's answers (431 for big headers, 400 for malformed HTTP,
+// 413 for a big body) reach every operation, and their codes are in the document's enum.
+TEST(OpenApi, EveryOperationListsTheTransportsOwnErrorsWithTheCodesSent) {
+  TestServer server([](app::Config& c) { configure(c, default_resources()); });
+  const json::object doc = document_of(server);
+  std::size_t operations = 0;
+  for (const auto& [path, item] : doc.at("paths").as_object()) {
+    for (const auto& [method, op] : item.as_object()) {
+      SCOPED_TRACE(std::string(method) + " " + std::string(path));
+      const auto& responses = op.at("responses").as_object();
+      for (const char* status : {"400", "413", "431"}) EXPECT_TRUE(responses.contains(status)) << status;
+      ++operations;
+    }
+  }
+  EXPECT_GT(operations, 20u);
+  const auto& codes = schema(doc, "Error").at("properties").at("error").at("properties").at("code").at("enum").as_array();
+  // What the server really sends for a 20 KB header is in the enum.
+  RawConnection conn(server.port());
+  conn.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20'000, 'a') + "\r\n\r\n");
+  const HttpResponse res = conn.read_response(std::chrono::seconds(5));
+  ASSERT_EQ(res.status, 431) << res.body;
+  const json::value sent = res.json().at("error").at("code");
+  EXPECT_NE(std::find(codes.begin(), codes.end(), sent), codes.end()) << json::serialize(sent);
+  EXPECT_EQ(sent.as_string(), "HEADERS_TOO_LARGE");
 }
 
 TEST(OpenApi, ResourceSchemasFollowTheDeclarations) {

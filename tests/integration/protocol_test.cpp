@@ -134,7 +134,7 @@ TEST(Protocol, EndlessChunkExtensionIs431AndHoldsLittleMemory) {
   for (auto& c : f.connections) {
     const HttpResponse res = c->read_response(2s);
     ASSERT_EQ(res.status, 431) << "answered before 1 MiB was sent";
-    expect_error(res, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+    expect_error(res, 431, "HEADERS_TOO_LARGE");
   }
 }
 
@@ -147,7 +147,7 @@ TEST(Protocol, EndlessTrailerSectionIs431AndHoldsLittleMemory) {
   for (auto& c : f.connections) {
     const HttpResponse res = c->read_response(2s);
     ASSERT_EQ(res.status, 431) << "answered before 1 MiB was sent";
-    expect_error(res, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+    expect_error(res, 431, "HEADERS_TOO_LARGE");
   }
 }
 
@@ -250,7 +250,7 @@ TEST(Protocol, OversizedHeadersAre431WithTheErrorBody) {
   RawConnection c(server.port());
   c.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: big-headers\r\nX-Big: " + std::string(17 * 1024, 'a') + "\r\n\r\n");
   const HttpResponse res = c.read_response(2s);
-  expect_error(res, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE");
+  expect_error(res, 431, "HEADERS_TOO_LARGE");
 }
 
 TEST(Protocol, HeadersJustUnderTheLimitAreServed) {

@@ -9,6 +9,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include "auth/token_service.hpp"
+#include "core/ids.hpp"
 #include "integration/resource_fixtures.hpp"
 
 namespace keel::test {
@@ -1447,6 +1449,21 @@ TEST_F(ResourcesEveryType, FieldsSelectAndExpandReplacesReadableRefs) {
       EXPECT_EQ(notices[0].at("about"), json::value(vault));
     }
   }
+}
+
+// Issue 13, finding 5: a correctly signed token for a user keel doesn't have (another
+// environment sharing JWT_SECRET, a restored database) is 401 on create, not a 409 about a
+// foreign key.
+TEST(ResourcesOwner, ACreateWithATokenWhoseUserDoesNotExistIs401) {
+  TestServer server([](app::Config& c) { configure(c, default_resources()); });
+  HttpClient client = server.client();
+  const auth::TokenService forger(std::string(40, 'k'), "keel", std::chrono::seconds(60));
+  const std::string token = forger.issue(new_uuid_v7(), "user", new_uuid_v7()).token;
+  const HttpResponse res = client.post("/api/projects", R"({"name":"Ghost"})", {{"Authorization", "Bearer " + token}});
+  expect_error(res, 401, "UNAUTHORIZED");
+  // A real user's create still works.
+  const Account ada = sign_up(client, "ada@example.com");
+  EXPECT_EQ(client.post("/api/projects", R"({"name":"Real"})", ada.bearer()).status, 201);
 }
 
 }  // namespace

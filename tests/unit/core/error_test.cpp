@@ -20,7 +20,7 @@ TEST(Error, EveryCodeMapsToTheStatusOfApiMd) {
       {ErrorCode::kPreconditionFailed, 412, "PRECONDITION_FAILED"},
       {ErrorCode::kPayloadTooLarge, 413, "PAYLOAD_TOO_LARGE"},
       {ErrorCode::kUnsupportedMediaType, 415, "UNSUPPORTED_MEDIA_TYPE"},
-      {ErrorCode::kHeadersTooLarge, 431, "REQUEST_HEADER_FIELDS_TOO_LARGE"},
+      {ErrorCode::kHeadersTooLarge, 431, "HEADERS_TOO_LARGE"},
       {ErrorCode::kRateLimited, 429, "RATE_LIMITED"},
       {ErrorCode::kInternal, 500, "INTERNAL_ERROR"},
       {ErrorCode::kUnavailable, 503, "SERVICE_UNAVAILABLE"},
