@@ -25,7 +25,7 @@ constexpr std::string_view kSchemas = R"json({
     "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
     "properties": {
       "email": {"type": "string", "format": "email", "maxLength": 254},
-      "password": {"type": "string", "minLength": 8, "description": "8 to 72 bytes of UTF-8"},
+      "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"},
       "name": {"type": "string", "minLength": 1, "maxLength": 100}},
     "example": {"email": "ada@example.com", "password": "correct horse", "name": "Ada"}
   },

@@ -51,6 +51,10 @@ json::object field_schema(const FieldDecl& f) {
   if (f.min) s["minimum"] = bound(*f.min);
   if (f.max) s["maximum"] = bound(*f.max);
   if (f.min_length) s["minLength"] = *f.min_length;
+  // `required` text is also non-empty (API.md §5), so the schema says so.
+  const bool text_like = f.type == FieldType::kString || f.type == FieldType::kText || f.type == FieldType::kEmail ||
+                         f.type == FieldType::kUrl;
+  if (f.required && text_like && f.min_length.value_or(0) < 1) s["minLength"] = 1;
   if (f.max_length) s["maxLength"] = *f.max_length;
   if (f.pattern) s["pattern"] = *f.pattern;
   if (f.default_value) s["default"] = *f.default_value;
@@ -80,11 +84,15 @@ void add_resource_schemas(const Resource& r, json::object& schemas) {
   json::object record_props{{"id", json::object{{"type", "string"}, {"format", "uuid"}}}};
   json::array record_required{"id"};
   json::object input_props;
+  json::object update_props;  // the same without defaults: a partial update fills in nothing
   json::array create_required;
   json::object example;
   for (const FieldDecl& f : r.decl.fields) {
     json::object input = field_schema(f);
     if (!f.required) add_null(input);
+    json::object update = input;
+    update.erase("default");
+    update_props[f.name] = std::move(update);
     input_props[f.name] = input;
     if (f.required && !f.default_value) create_required.emplace_back(f.name);
     if (const json::value e = example_of(f); !e.is_null() && (f.required || f.default_value || example.size() < 4)) {
@@ -119,13 +127,19 @@ void add_resource_schemas(const Resource& r, json::object& schemas) {
   }
   schemas[name + ".create"] = std::move(create);
   schemas[name + ".update"] = json::object{
-      {"type", "object"}, {"additionalProperties", false}, {"properties", std::move(input_props)},
-      {"description", "Any subset of the fields; a required field can't be set to null"}};
+      {"type", "object"}, {"additionalProperties", false}, {"properties", std::move(update_props)},
+      {"description", "Any subset of the fields; a required field can't be set to null. Fields left out keep "
+                      "their values (no defaults apply)"}};
+  // List rows: with `fields` only the named keys (and id) are present, so only id is required.
+  json::object row = schemas[name].as_object();
+  row["required"] = json::array{"id"};
+  row["description"] = "A record of " + name + " in a list: every key, or with `fields` only those named and id";
+  schemas[name + ".listItem"] = std::move(row);
   schemas[name + ".list"] = json::object{
       {"type", "object"},
       {"required", json::array{"data", "meta"}},
       {"additionalProperties", false},
-      {"properties", json::object{{"data", json::object{{"type", "array"}, {"items", openapi::schema_ref(name)}}},
+      {"properties", json::object{{"data", json::object{{"type", "array"}, {"items", openapi::schema_ref(name + ".listItem")}}},
                                   {"meta", openapi::schema_ref("ListMeta")}}}};
 }
 

@@ -160,7 +160,19 @@ TEST(OpenApi, ResourceSchemasFollowTheDeclarations) {
     EXPECT_TRUE(record.at("properties").as_object().contains(key)) << key;
   }
   EXPECT_FALSE(schema(doc, "tasks.update").contains("required"));
-  EXPECT_EQ(schema(doc, "tasks.list").at("properties").at("data").at("items").at("$ref"), "#/components/schemas/tasks");
+  EXPECT_EQ(schema(doc, "tasks.list").at("properties").at("data").at("items").at("$ref"),
+            "#/components/schemas/tasks.listItem");
+  // Issue 13, findings 2-4: list rows may carry only the `fields` asked for; an update fills
+  // in no defaults; a required string is non-empty.
+  EXPECT_EQ(schema(doc, "tasks.listItem").at("required"), (json::array{"id"}));
+  EXPECT_EQ(schema(doc, "tasks.listItem").at("properties"), schema(doc, "tasks").at("properties"));
+  for (const auto& [field, prop] : schema(doc, "tasks.update").at("properties").as_object()) {
+    EXPECT_FALSE(prop.as_object().contains("default")) << field;
+  }
+  EXPECT_EQ(schema(doc, "tasks.create").at("properties").at("status").at("default"), "todo");
+  EXPECT_EQ(schema(doc, "projects.create").at("properties").at("name").at("minLength"), 1);
+  EXPECT_EQ(schema(doc, "tasks.create").at("properties").at("title").at("minLength"), 1);  // declared minLength 1
+  EXPECT_FALSE(schema(doc, "projects.create").at("properties").at("description").as_object().contains("minLength"));
 }
 
 TEST(OpenApi, ListRoutesDocumentTheirFiltersSortPagingFieldsAndExpand) {
