@@ -24,9 +24,9 @@ constexpr std::string_view kSchemas = R"json({
   "RegisterRequest": {
     "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
     "properties": {
-      "email": {"type": "string", "format": "email", "maxLength": 254},
+      "email": {"$ref": "#/components/schemas/EmailInput"},
       "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100}},
+      "name": {"$ref": "#/components/schemas/NameInput"}},
     "example": {"email": "ada@example.com", "password": "correct horse", "name": "Ada"}
   },
   "LoginRequest": {

@@ -274,6 +274,8 @@ json::object operation(const DocumentedRoute& route) {
 
 json::object build_document(const Registry& registry) {
   json::object schemas = json::parse(kCoreSchemas).as_object();
+  schemas["EmailInput"] = email_input_schema();
+  schemas["NameInput"] = name_input_schema();
   for (const auto& [name, schema] : registry.schemas()) schemas[name] = schema;
 
   json::object paths;

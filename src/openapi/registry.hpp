@@ -34,6 +34,13 @@ struct Operation {
 /// {"$ref": "#/components/schemas/<name>"}
 boost::json::object schema_ref(std::string_view name);
 
+/// An e-mail address as a request may send it: the server trims white space around it, so a
+/// pattern admitting that padding says what it accepts (`format: email` would refuse it).
+/// Responses carry the trimmed, lowercase address and say `format: email`.
+boost::json::object email_input_schema();
+/// A user's `name` as a request may send it: 1 to 100 characters once trimmed, without U+0000.
+boost::json::object name_input_schema();
+
 /// One documented route: method, canonical pattern ("/api/v1/users/:id") and description.
 struct DocumentedRoute {
   http::Method method;

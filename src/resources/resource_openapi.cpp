@@ -21,12 +21,21 @@ void add_null(json::object& schema) {
   if (auto* values = schema.if_contains("enum")) values->as_array().emplace_back(nullptr);
 }
 
-json::object field_schema(const FieldDecl& f) {
+// What a field holds in a record (`input` false) or may be sent as in a body (`input` true):
+// they differ only for email, which the server trims before checking.
+json::object field_schema(const FieldDecl& f, bool input) {
   json::object s;
   switch (f.type) {
     case FieldType::kString:
     case FieldType::kText: s["type"] = "string"; break;
-    case FieldType::kEmail: s = {{"type", "string"}, {"format", "email"}}; break;
+    case FieldType::kEmail:
+      if (input) {
+        s = openapi::email_input_schema();
+        s.erase("examples");
+      } else {
+        s = {{"type", "string"}, {"format", "email"}};
+      }
+      break;
     case FieldType::kUrl: s = {{"type", "string"}, {"format", "uri"}}; break;
     case FieldType::kInteger: s = {{"type", "integer"}, {"format", "int64"}}; break;
     case FieldType::kNumber: s = {{"type", "number"}, {"format", "double"}}; break;
@@ -56,9 +65,20 @@ json::object field_schema(const FieldDecl& f) {
                          f.type == FieldType::kUrl;
   if (f.required && text_like && f.min_length.value_or(0) < 1) s["minLength"] = 1;
   if (f.max_length) s["maxLength"] = *f.max_length;
-  if (f.pattern) s["pattern"] = *f.pattern;
+  if (f.pattern) {
+    if (auto* email = s.if_contains("pattern")) {  // both must match: one schema holds one pattern
+      json::array both{json::object{{"pattern", *email}}, json::object{{"pattern", *f.pattern}}};
+      s.erase("pattern");
+      s["allOf"] = std::move(both);
+    } else {
+      s["pattern"] = *f.pattern;
+    }
+  }
   if (f.default_value) s["default"] = *f.default_value;
-  if (f.unique) s["description"] = "unique";
+  if (f.unique) {
+    auto* said = s.if_contains("description");
+    s["description"] = said ? std::string(said->as_string()) + "; unique" : std::string("unique");
+  }
   return s;
 }
 
@@ -88,7 +108,7 @@ void add_resource_schemas(const Resource& r, json::object& schemas) {
   json::array create_required;
   json::object example;
   for (const FieldDecl& f : r.decl.fields) {
-    json::object input = field_schema(f);
+    json::object input = field_schema(f, true);
     if (!f.required) add_null(input);
     json::object update = input;
     update.erase("default");
@@ -98,7 +118,7 @@ void add_resource_schemas(const Resource& r, json::object& schemas) {
     if (const json::value e = example_of(f); !e.is_null() && (f.required || f.default_value || example.size() < 4)) {
       example[f.name] = e;
     }
-    json::object stored = field_schema(f);
+    json::object stored = field_schema(f, false);
     stored.erase("default");
     if (!f.required) add_null(stored);
     if (f.type == FieldType::kRef) {

@@ -74,15 +74,15 @@ constexpr std::string_view kSchemas = R"json({
   "UserCreate": {
     "type": "object", "required": ["email", "password", "name"], "additionalProperties": false,
     "properties": {
-      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"}},
+      "email": {"$ref": "#/components/schemas/EmailInput"}, "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"},
+      "name": {"$ref": "#/components/schemas/NameInput"}, "role": {"type": "string"}},
     "example": {"email": "grace@example.com", "password": "another horse", "name": "Grace", "role": "admin"}
   },
   "UserUpdate": {
     "type": "object", "additionalProperties": false,
     "properties": {
-      "email": {"type": "string", "format": "email", "maxLength": 254}, "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"},
-      "name": {"type": "string", "minLength": 1, "maxLength": 100}, "role": {"type": "string"},
+      "email": {"$ref": "#/components/schemas/EmailInput"}, "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"},
+      "name": {"$ref": "#/components/schemas/NameInput"}, "role": {"type": "string"},
       "currentPassword": {"type": "string", "description": "required to change your own password"}}
   },
   "UserList": {

@@ -170,6 +170,11 @@ class Client {
     switch (type) {
       case 'string': {
         if (schema.format === 'email') return `contract-${process.pid}-${this.serial}@example.com`;
+        // A patterned string with an example (EmailInput, NameInput): a unique variant of it.
+        const example = schema.examples?.[0];
+        if (schema.pattern && typeof example === 'string') {
+          return example.includes('@') ? `contract-${process.pid}-${this.serial}-${example}` : example;
+        }
         if (schema.format === 'date-time') return new Date().toISOString();
         if (schema.format === 'date') return new Date().toISOString().slice(0, 10);
         if (schema.format === 'uri' || schema.format === 'url') return `https://example.com/${this.serial}`;
