@@ -87,7 +87,7 @@ constexpr std::string_view kSchemas = R"json({
   },
   "UserList": {
     "type": "object", "required": ["data", "meta"], "additionalProperties": false,
-    "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/User"}},
+    "properties": {"data": {"type": "array", "items": {"$ref": "#/components/schemas/UserListItem"}},
                    "meta": {"$ref": "#/components/schemas/ListMeta"}}
   }
 })json";
@@ -99,6 +99,11 @@ void add_schemas(openapi::Routes& routes, const std::vector<std::string>& roles)
   for (const char* name : {"User", "UserCreate", "UserUpdate"}) {
     schemas[name].as_object()["properties"].as_object()["role"] = boost::json::object{{"type", "string"}, {"enum", all}};
   }
+  // List rows: with `fields` only the named keys (and id) are present, so only id is required.
+  boost::json::object row = schemas["User"].as_object();
+  row["required"] = boost::json::array{"id"};
+  row["description"] = "A user in a list: every key, or with `fields` only those named and id";
+  schemas["UserListItem"] = std::move(row);
   for (auto& [name, schema] : schemas) routes.add_schema(std::string(name), std::move(schema.as_object()));
 }
 
