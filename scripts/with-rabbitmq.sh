@@ -4,8 +4,10 @@
 #
 # The command sees:
 #   KEEL_TEST_AMQP_URL   amqp://guest:guest@127.0.0.1:<port>/   (guest may log in over loopback)
-#   KEEL_TEST_AMQP_CTL   a script taking stop | start | status, for outage tests (stop waits until the
-#                        broker is down, start until it is up again: same node, same data)
+#   KEEL_TEST_AMQP_CTL   a script taking stop | start | block | unblock | status, for outage tests (stop
+#                        waits until the broker is down, start until it is up again: same node, same
+#                        data; block raises a memory alarm, so the broker stops reading from
+#                        publishers, and unblock clears it)
 # The broker is a node of its own (keel-test-<random>@localhost) with its own epmd: AMQP, Erlang
 # distribution and epmd each listen on 127.0.0.1 only, on free ports in 20000-45000, no plugins (so
 # no management or prometheus listeners). Everything (data, logs, config, Erlang cookie) lives in one
@@ -121,7 +123,7 @@ EOF
 cat >"$ctl" <<EOF
 #!/bin/sh
 # Controls the keel test RabbitMQ broker in $tmp (written by scripts/with-rabbitmq.sh).
-# Usage: $ctl stop | start | status   (boot: the first start, by with-rabbitmq.sh)
+# Usage: $ctl stop | start | block | unblock | status   (boot: the first start, by with-rabbitmq.sh)
 set -eu
 . '$tmp/env.sh'
 ctl() { '$rmqbin/rabbitmqctl' -q "\$@" >>'$tmp/ctl.log' 2>&1; }
@@ -131,10 +133,12 @@ case "\${1:-}" in
     setsid '$rmqbin/rabbitmq-server' </dev/null >>'$tmp/server.out' 2>&1 &
     echo \$! >'$tmp/server.pgid'
     ctl wait '$tmp/rabbit.pid' --timeout 60 ;;
-  stop)   ctl stop_app ;;
-  start)  ctl start_app && ctl await_startup --timeout 60 ;;
-  status) ctl status ;;
-  *) echo "usage: \$0 stop | start | status" >&2; exit 2 ;;
+  stop)    ctl stop_app ;;
+  start)   ctl start_app && ctl await_startup --timeout 60 ;;
+  block)   ctl set_vm_memory_high_watermark 0 ;;
+  unblock) ctl set_vm_memory_high_watermark 0.4 ;;
+  status)  ctl status ;;
+  *) echo "usage: \$0 stop | start | block | unblock | status" >&2; exit 2 ;;
 esac
 EOF
 chmod 755 "$ctl"

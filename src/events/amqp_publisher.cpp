@@ -4,6 +4,7 @@
 #include <amqp_ssl_socket.h>
 #include <amqp_tcp_socket.h>
 
+#include <poll.h>
 #include <sys/time.h>
 
 #include <cerrno>
@@ -51,6 +52,20 @@ std::string describe_status(int status, int saved_errno) {
     out += fmt::format(" ({})", std::strerror(saved_errno));
   }
   return out;
+}
+
+// Waits until the socket can take more bytes (or has failed: the write then says why). False when
+// the deadline passes first. librabbitmq's own writes wait without a limit for a full socket buffer,
+// which a broker that stopped reading (a resource alarm blocks publishers) never drains.
+bool writable_before(int fd, Clock::time_point deadline) {
+  while (true) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    pollfd p{.fd = fd, .events = POLLOUT, .revents = 0};
+    const int n = ::poll(&p, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0)));
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return true;
+  }
 }
 
 }  // namespace
@@ -173,8 +188,15 @@ void AmqpPublisher::publish(std::span<const AmqpMessage> batch) {
   props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
   props.content_type = amqp_cstring_bytes("application/json");
   props.delivery_mode = AMQP_DELIVERY_PERSISTENT;
+  const auto deadline = Clock::now() + options_.publish_timeout;
+  const int fd = amqp_get_sockfd(conn_);
   const std::uint64_t first = published_ + 1;
   for (const AmqpMessage& m : batch) {
+    if (!writable_before(fd, deadline)) {
+      healthy_ = false;
+      fail(fmt::format("publish: the broker took no more data for {} ms (blocked by a resource alarm, or overloaded)",
+                       options_.publish_timeout.count()));
+    }
     props.message_id = bytes(m.message_id);
     errno = 0;
     const int rc = amqp_basic_publish(conn_, kChannel, bytes(options_.exchange), bytes(m.routing_key), /*mandatory=*/0,
@@ -188,7 +210,7 @@ void AmqpPublisher::publish(std::span<const AmqpMessage> batch) {
     }
     ++published_;
   }
-  await_confirms(first, published_);
+  await_confirms(first, published_, deadline);
 }
 
 // Reads frames already received (without waiting) for a connection.close or channel.close and
@@ -206,10 +228,10 @@ std::string AmqpPublisher::close_reason() {
   return {};
 }
 
-// Waits for basic.ack of delivery tags first..last. The broker may confirm several at once
+// Waits until `deadline` for basic.ack of delivery tags first..last. The broker may confirm several at once
 // (`multiple`: every tag up to this one) and in any order; a basic.nack for any of them, a
 // close, a lost connection or the deadline ends the wait with an exception.
-void AmqpPublisher::await_confirms(std::uint64_t first, std::uint64_t last) {
+void AmqpPublisher::await_confirms(std::uint64_t first, std::uint64_t last, Clock::time_point deadline) {
   std::vector<bool> acked(last - first + 1, false);
   std::uint64_t pending = acked.size();
   std::uint64_t acked_below = first;  // every tag below this one is confirmed
@@ -224,12 +246,12 @@ void AmqpPublisher::await_confirms(std::uint64_t first, std::uint64_t last) {
     if (multiple && tag >= acked_below) acked_below = tag + 1;
   };
 
-  const auto deadline = Clock::now() + options_.confirm_timeout;
   while (pending > 0) {
     const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
+      healthy_ = false;  // a broker this slow would not answer a polite close either
       fail(fmt::format("the broker confirmed {} of {} messages within {} ms", acked.size() - pending, acked.size(),
-                       options_.confirm_timeout.count()));
+                       options_.publish_timeout.count()));
     }
     const timeval tv = to_timeval(left);
     amqp_frame_t frame{};

@@ -33,8 +33,9 @@ struct AmqpPublisherOptions {
   std::string exchange = "keel.events";
   /// For TCP connect and for each step of the AMQP handshake (login, channel, declare).
   std::chrono::milliseconds connect_timeout{5000};
-  /// From the end of publishing a batch until the broker has confirmed all of it.
-  std::chrono::milliseconds confirm_timeout{10000};
+  /// For all of one publish(): writing the batch (a broker that stops reading, e.g. under a memory
+  /// alarm, cannot hold the caller longer) and waiting until the broker confirmed all of it.
+  std::chrono::milliseconds publish_timeout{10000};
 };
 
 /// A blocking RabbitMQ publisher in publisher-confirm mode, over librabbitmq: one connection, one
@@ -66,7 +67,7 @@ class AmqpPublisher {
 
   /// Publishes `batch` in order (routing key, message_id, content_type application/json,
   /// persistent), connecting first if needed, and waits until the broker confirmed all of it.
-  /// Throws AmqpError on a nack, confirm timeout, or lost channel or connection, and is then
+  /// Throws AmqpError on a nack, publish_timeout, or lost channel or connection, and is then
   /// disconnected; messages of a failed batch may or may not have reached the broker.
   void publish(std::span<const AmqpMessage> batch);
 
@@ -77,7 +78,7 @@ class AmqpPublisher {
   [[noreturn]] void fail(const std::string& what);
   void check_rpc(const amqp_rpc_reply_t_& reply, const std::string& step);
   std::string close_reason();
-  void await_confirms(std::uint64_t first, std::uint64_t last);
+  void await_confirms(std::uint64_t first, std::uint64_t last, std::chrono::steady_clock::time_point deadline);
 
   AmqpPublisherOptions options_;
   std::string broker_;

@@ -54,13 +54,20 @@ struct Received {
   std::string body;
 };
 
-// A consumer on its own connection: a queue bound to `exchange` with '#' (every routing key),
-// consumed without acks. Exclusive and server-named by default; `durable_queue` names a durable,
-// non-exclusive queue instead, which outlives the connection and a broker restart.
+// What TestConsumer declares.
+struct QueueSetup {
+  std::string exchange = "keel.events";
+  std::string exchange_type = "topic";  // declared as the publisher declares it, so who comes first does not matter
+  std::string durable_queue;             // a durable, non-exclusive queue of this name; else exclusive, server-named
+  bool consume = true;                   // false: the queue only fills (see depth())
+  int reject_over = 0;                   // > 0: the queue holds at most this many, the broker nacks what is past it
+};
+
+// A consumer on its own connection: a queue bound to the exchange with '#' (every routing key),
+// consumed without acks. A durable queue outlives the connection and a broker restart.
 class TestConsumer {
  public:
-  explicit TestConsumer(const std::string& exchange = "keel.events", const std::string& durable_queue = "",
-                        const std::string& exchange_type = "topic") {
+  explicit TestConsumer(const QueueSetup& setup = {}) {
     const AmqpUrl url = broker_url();
     conn_ = amqp_new_connection();
     amqp_socket_t* socket = amqp_tcp_socket_new(conn_);
@@ -71,18 +78,31 @@ class TestConsumer {
           "login");
     amqp_channel_open(conn_, 1);
     check(amqp_get_rpc_reply(conn_), "channel.open");
-    // Declared as the publisher declares it, so the binding does not depend on who came first.
-    amqp_exchange_declare(conn_, 1, bytes(exchange), bytes(exchange_type), 0, 1, 0, 0, amqp_empty_table);
+    amqp_exchange_declare(conn_, 1, bytes(setup.exchange), bytes(setup.exchange_type), 0, 1, 0, 0, amqp_empty_table);
     check(amqp_get_rpc_reply(conn_), "exchange.declare");
-    const bool durable = !durable_queue.empty();
-    const amqp_queue_declare_ok_t* q = amqp_queue_declare(conn_, 1, durable ? bytes(durable_queue) : amqp_empty_bytes, 0,
-                                                          durable, !durable, !durable, amqp_empty_table);
+
+    amqp_table_entry_t args[2];
+    amqp_table_t table = amqp_empty_table;
+    if (setup.reject_over > 0) {
+      args[0].key = amqp_cstring_bytes("x-max-length");
+      args[0].value.kind = AMQP_FIELD_KIND_I32;
+      args[0].value.value.i32 = setup.reject_over;
+      args[1].key = amqp_cstring_bytes("x-overflow");
+      args[1].value.kind = AMQP_FIELD_KIND_UTF8;
+      args[1].value.value.bytes = amqp_cstring_bytes("reject-publish");
+      table = amqp_table_t{.num_entries = 2, .entries = args};
+    }
+    const bool durable = !setup.durable_queue.empty();
+    const amqp_queue_declare_ok_t* q = amqp_queue_declare(conn_, 1, durable ? bytes(setup.durable_queue) : amqp_empty_bytes,
+                                                          0, durable, !durable, !durable, table);
     check(amqp_get_rpc_reply(conn_), "queue.declare");
     queue_ = text(q->queue);
-    amqp_queue_bind(conn_, 1, bytes(queue_), bytes(exchange), amqp_cstring_bytes("#"), amqp_empty_table);
+    amqp_queue_bind(conn_, 1, bytes(queue_), bytes(setup.exchange), amqp_cstring_bytes("#"), amqp_empty_table);
     check(amqp_get_rpc_reply(conn_), "queue.bind");
-    amqp_basic_consume(conn_, 1, bytes(queue_), amqp_empty_bytes, 0, /*no_ack=*/1, 0, amqp_empty_table);
-    check(amqp_get_rpc_reply(conn_), "basic.consume");
+    if (setup.consume) {
+      amqp_basic_consume(conn_, 1, bytes(queue_), amqp_empty_bytes, 0, /*no_ack=*/1, 0, amqp_empty_table);
+      check(amqp_get_rpc_reply(conn_), "basic.consume");
+    }
   }
 
   ~TestConsumer() {
@@ -116,6 +136,13 @@ class TestConsumer {
       amqp_destroy_envelope(&envelope);
     }
     return out;
+  }
+
+  // Messages in the queue (of a queue that is not consumed: all it got).
+  std::uint32_t depth() {
+    const amqp_queue_declare_ok_t* q = amqp_queue_declare(conn_, 1, bytes(queue_), /*passive=*/1, 0, 0, 0, amqp_empty_table);
+    check(amqp_get_rpc_reply(conn_), "queue.declare passive");
+    return q->message_count;
   }
 
   void delete_queue() {
@@ -204,11 +231,77 @@ TEST(AmqpPublisher, AThousandMessagesInBatchesAreAllConfirmedAndArriveInOrder) {
   }
 }
 
+TEST(AmqpPublisher, WhenPublishReturnsTheBrokerHoldsEveryMessageOfTheBatch) {
+  // No consumer on this queue: its depth is everything routed to it. publish() returns only after
+  // the broker's confirms, so at that moment the queue holds the whole batch, not part of it.
+  AmqpPublisherOptions opts = options();
+  opts.exchange = "keel.test.depth-" + new_uuid_v7();
+  TestConsumer counter({.exchange = opts.exchange, .consume = false});
+  AmqpPublisher publisher(opts);
+  std::uint32_t published = 0;
+  for (int i = 0; i < 4; ++i) {
+    publisher.publish(make_batch(250, published));
+    published += 250;
+    EXPECT_EQ(counter.depth(), published) << "after batch " << i;
+  }
+}
+
+TEST(AmqpPublisher, ANackFromTheBrokerFailsTheBatch) {
+  // A queue that takes 5 messages and rejects the rest (x-overflow reject-publish): the broker
+  // nacks the 6th message, and publish() must not report the batch as delivered.
+  AmqpPublisherOptions opts = options();
+  opts.exchange = "keel.test.nack-" + new_uuid_v7();
+  TestConsumer full({.exchange = opts.exchange, .consume = false, .reject_over = 5});
+  AmqpPublisher publisher(opts);
+  const auto [message, took] = expect_amqp_error([&] { publisher.publish(make_batch(10)); });
+  EXPECT_NE(message.find("refused (basic.nack) message 6 of the batch"), std::string::npos) << message;
+  EXPECT_FALSE(publisher.connected());
+  EXPECT_EQ(full.depth(), 5u);
+}
+
+// Raises the broker's memory alarm for as long as it lives: the broker stops reading from
+// publishing connections. Cleared even when the test fails, so the tests after it have a broker.
+class MemoryAlarm {
+ public:
+  MemoryAlarm() { broker_ctl("block"); }
+  ~MemoryAlarm() { broker_ctl("unblock"); }
+  MemoryAlarm(const MemoryAlarm&) = delete;
+  MemoryAlarm& operator=(const MemoryAlarm&) = delete;
+};
+
+TEST(AmqpPublisher, ABrokerThatStopsTakingMessagesFailsThePublishAtItsTimeoutInsteadOfHanging) {
+  AmqpPublisherOptions opts = options();
+  opts.exchange = "keel.test.blocked-" + new_uuid_v7();  // no queues: nothing of this lands anywhere
+  opts.publish_timeout = 1s;
+  AmqpPublisher publisher(opts);
+  publisher.connect();
+  {
+    MemoryAlarm alarm;
+    // A small batch fits in the socket buffers; its confirms never come.
+    auto [message, took] = expect_amqp_error([&] { publisher.publish(make_batch(3)); });
+    EXPECT_GE(took, 900ms) << message;
+    EXPECT_LT(took, 3s) << message;
+    EXPECT_NE(message.find("the broker confirmed 0 of 3 messages within 1000 ms"), std::string::npos) << message;
+    EXPECT_FALSE(publisher.connected());
+
+    // A big one (300 x 64 KiB) fills them: the write itself must give up at the deadline.
+    std::vector<AmqpMessage> big = make_batch(300);
+    for (AmqpMessage& m : big) m.body = std::string(64 * 1024, 'x');
+    std::tie(message, took) = expect_amqp_error([&] { publisher.publish(big); });
+    EXPECT_GE(took, 900ms) << message;
+    EXPECT_LT(took, 3s) << message;
+    EXPECT_NE(message.find("the broker took no more data for 1000 ms"), std::string::npos) << message;
+    EXPECT_FALSE(publisher.connected());
+  }
+  publisher.publish(make_batch(3));  // the alarm cleared: a new connection publishes again
+  EXPECT_TRUE(publisher.connected());
+}
+
 TEST(AmqpPublisher, ABrokerOutageFailsPublishQuicklyAndAfterItANewConnectionDelivers) {
   // A durable queue, bound before the outage: it and its persistent messages survive the broker's stop.
   const std::string queue = "keel-test-outage-" + new_uuid_v7();
   std::vector<AmqpMessage> before = make_batch(20, 0);
-  { TestConsumer bind_only("keel.events", queue); }
+  { TestConsumer bind_only({.durable_queue = queue}); }
   AmqpPublisher publisher(options());
   publisher.publish(before);
 
@@ -230,7 +323,7 @@ TEST(AmqpPublisher, ABrokerOutageFailsPublishQuicklyAndAfterItANewConnectionDeli
   publisher.publish(during);  // a new connection: exchange declared again, confirms on again
   EXPECT_TRUE(publisher.connected());
 
-  TestConsumer consumer("keel.events", queue);
+  TestConsumer consumer({.durable_queue = queue});
   const std::vector<Received> got = consumer.receive(40);
   ASSERT_EQ(got.size(), 40u);
   for (std::size_t i = 0; i < 20; ++i) EXPECT_EQ(got[i].message_id, before[i].message_id) << i;
@@ -247,7 +340,7 @@ TEST(AmqpPublisher, AChannelClosedByTheBrokerFailsThePublishAndTheNextOneReconne
   AmqpPublisher publisher(opts);
   publisher.connect();
   {
-    TestConsumer admin(opts.exchange);
+    TestConsumer admin({.exchange = opts.exchange});
     admin.delete_exchange(opts.exchange);
   }
   const auto [message, took] = expect_amqp_error([&] { publisher.publish(make_batch(3)); });
@@ -255,7 +348,7 @@ TEST(AmqpPublisher, AChannelClosedByTheBrokerFailsThePublishAndTheNextOneReconne
   EXPECT_LT(took, 3s);
   EXPECT_FALSE(publisher.connected());
 
-  TestConsumer consumer(opts.exchange);
+  TestConsumer consumer({.exchange = opts.exchange});
   const std::vector<AmqpMessage> batch = make_batch(3);
   publisher.publish(batch);
   const std::vector<Received> got = consumer.receive(3);
@@ -285,7 +378,7 @@ TEST(AmqpPublisher, AnUnknownVhostIsAClearError) {
 
 TEST(AmqpPublisher, AnExchangeOfThatNameWithOtherSettingsIsAClearError) {
   const std::string exchange = "keel.test.fanout-" + new_uuid_v7();
-  TestConsumer fanout(exchange, "", "fanout");
+  TestConsumer fanout({.exchange = exchange, .exchange_type = "fanout"});
   AmqpPublisherOptions opts = options();
   opts.exchange = exchange;
   AmqpPublisher publisher(opts);
