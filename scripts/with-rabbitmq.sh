@@ -102,7 +102,6 @@ export RABBITMQ_LOG_BASE='$tmp/log'
 export RABBITMQ_CONFIG_FILE='$tmp/rabbitmq.conf'
 export RABBITMQ_ADVANCED_CONFIG_FILE='$tmp/advanced.config'
 export RABBITMQ_ENABLED_PLUGINS_FILE='$tmp/enabled_plugins'
-export RABBITMQ_PID_FILE='$tmp/rabbit.pid'
 export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS='-kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none'
 EOF
 }
@@ -111,7 +110,7 @@ EOF
 cat >"$tmp/rabbitmq.conf" <<EOF
 disk_free_limit.absolute = 1MB
 log.console = false
-log.file.level = warning
+log.file.level = info
 EOF
 
 # The ctl script for the command (and the tests). boot runs the node in a session of its own, its
@@ -129,12 +128,21 @@ set -eu
 ctl() { '$rmqbin/rabbitmqctl' -q "\$@" >>'$tmp/ctl.log' 2>&1; }
 case "\${1:-}" in
   boot)
-    rm -f '$tmp/rabbit.pid'
+    # Ready when the node logs it; given up when the node exits first or after 60 s. (Not
+    # 'rabbitmqctl wait': the CLI is an Erlang VM of its own, a second or two of CPU while the
+    # node boots on the same cores.)
     setsid '$rmqbin/rabbitmq-server' </dev/null >>'$tmp/server.out' 2>&1 &
-    echo \$! >'$tmp/server.pgid'
-    ctl wait '$tmp/rabbit.pid' --timeout 60 ;;
+    pgid=\$!
+    echo \$pgid >'$tmp/server.pgid'
+    i=0
+    until grep -q 'Server startup complete' '$tmp/log/$node.log' 2>/dev/null; do
+      kill -0 \$pgid 2>/dev/null || { echo 'keel: the node exited while starting' >>'$tmp/ctl.log'; exit 1; }
+      i=\$((i + 1))
+      [ \$i -le 600 ] || { echo 'keel: the node did not start within 60 s' >>'$tmp/ctl.log'; exit 1; }
+      sleep 0.1
+    done ;;
   stop)    ctl stop_app ;;
-  start)   ctl start_app && ctl await_startup --timeout 60 ;;
+  start)   ctl start_app ;;  # returns once the broker is up again
   block)   ctl set_vm_memory_high_watermark 0 ;;
   unblock) ctl set_vm_memory_high_watermark 0.4 ;;
   status)  ctl status ;;
@@ -166,10 +174,12 @@ for _attempt in 1 2 3 4 5; do
     pid="$(cat "$f" 2>/dev/null || true)"
     [[ "$pid" =~ ^[0-9]+$ ]] && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
   done
-  # Anything other than a lost race for a port is final.
-  { tail -c "+$((logsize + 1))" "$tmp/ctl.log"; cat "$tmp/log/"*.log "$tmp/server.out"; } 2>/dev/null |
-    grep -q 'eaddrinuse\|Address already in use' || break
+  # Anything other than a lost race for a port is final. (Read into a variable first: in a pipeline,
+  # pipefail would count grep -q's early exit, or a missing file, as no match.)
+  output="$({ tail -c "+$((logsize + 1))" "$tmp/ctl.log"; cat "$tmp/log/"*.log "$tmp/server.out"; } 2>/dev/null || true)"
+  grep -q 'eaddrinuse\|Address already in use' <<<"$output" || break
   rm -rf "$tmp/mnesia" "$tmp/log" "$tmp/server.out" && mkdir -p "$tmp/mnesia" "$tmp/log"
+  kill -0 "$(cat "$tmp/server.pgid")" 2>/dev/null && sleep 0.2  # (SIGKILLed above: let it go)
 done
 if [ -z "$started" ]; then
   {
