@@ -91,7 +91,8 @@ void AmqpPublisher::check_rpc(const amqp_rpc_reply_t& reply, const std::string& 
     case AMQP_RESPONSE_LIBRARY_EXCEPTION:
       healthy_ = false;
       fail(fmt::format("{}: {}", step, amqp_error_string2(reply.library_error)));
-    case AMQP_RESPONSE_SERVER_EXCEPTION:
+    case AMQP_RESPONSE_SERVER_EXCEPTION: {
+      const std::string why = describe_close(reply.reply);  // before anything else uses the connection
       if (reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD) {
         amqp_connection_close_ok_t ok{};
         amqp_send_method(conn_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
@@ -100,7 +101,8 @@ void AmqpPublisher::check_rpc(const amqp_rpc_reply_t& reply, const std::string& 
         amqp_channel_close_ok_t ok{};
         amqp_send_method(conn_, kChannel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
       }
-      fail(fmt::format("{}: {}", step, describe_close(reply.reply)));
+      fail(fmt::format("{}: {}", step, why));
+    }
   }
   fail(fmt::format("{}: unknown reply type", step));
 }
@@ -228,8 +230,8 @@ std::string AmqpPublisher::close_reason() {
   return {};
 }
 
-// Waits until `deadline` for basic.ack of delivery tags first..last. The broker may confirm several at once
-// (`multiple`: every tag up to this one) and in any order; a basic.nack for any of them, a
+// Waits until `deadline` for basic.ack of delivery tags first..last. The broker may confirm several
+// at once (`multiple`: every tag up to this one) and in any order; a basic.nack for any of them, a
 // close, a lost connection or the deadline ends the wait with an exception.
 void AmqpPublisher::await_confirms(std::uint64_t first, std::uint64_t last, Clock::time_point deadline) {
   std::vector<bool> acked(last - first + 1, false);
@@ -274,7 +276,8 @@ void AmqpPublisher::await_confirms(std::uint64_t first, std::uint64_t last, Cloc
       case AMQP_BASIC_NACK_METHOD: {
         const auto* nack = static_cast<const amqp_basic_nack_t*>(method.decoded);
         if (nack->delivery_tag >= first) {  // (a multiple nack below `first` covers only confirmed tags)
-          fail(fmt::format("the broker refused (basic.nack) message {} of the batch", nack->delivery_tag - first + 1));
+          fail(fmt::format("the broker refused (basic.nack) {} {} of the batch", nack->multiple ? "messages up to" : "message",
+                           nack->delivery_tag - first + 1));
         }
         break;
       }

@@ -55,7 +55,7 @@ class AmqpPublisher {
   AmqpPublisher& operator=(const AmqpPublisher&) = delete;
 
   /// Connects, logs in, opens the channel, declares the exchange and turns confirms on; a no-op
-  /// when connected. Throws AmqpError (connection refused, timeout, login refused, unknown vhost,
+  /// when connected. (A host name is resolved first, without a time limit: the system resolver's.) Throws AmqpError (connection refused, timeout, login refused, unknown vhost,
   /// an exchange of that name with other settings, ...), leaving it disconnected.
   void connect();
 
