@@ -184,6 +184,11 @@ void AmqpPublisher::reset() noexcept {
 
 void AmqpPublisher::publish(std::span<const AmqpMessage> batch) {
   if (batch.empty()) return;
+  if (conn_ != nullptr) {
+    // Whatever closed the connection while it was idle is the clearer reason, and writing into a
+    // closed connection would only earn a reset.
+    if (const std::string why = pending_close(); !why.empty()) fail(why);
+  }
   connect();
 
   amqp_basic_properties_t props{};
@@ -206,7 +211,7 @@ void AmqpPublisher::publish(std::span<const AmqpMessage> batch) {
     if (rc != AMQP_STATUS_OK) {
       const int saved_errno = errno;
       // Writing failed, usually because the broker hung up: if it said why first, say that.
-      const std::string why = close_reason();
+      const std::string why = pending_close();
       healthy_ = false;
       fail(fmt::format("publish: {}", why.empty() ? describe_status(rc, saved_errno) : why));
     }
@@ -215,19 +220,36 @@ void AmqpPublisher::publish(std::span<const AmqpMessage> batch) {
   await_confirms(first, published_, deadline);
 }
 
-// Reads frames already received (without waiting) for a connection.close or channel.close and
-// returns its reason; empty when there is none.
-std::string AmqpPublisher::close_reason() {
-  const timeval now{};
-  for (int i = 0; i < 1000 && (amqp_frames_enqueued(conn_) || amqp_data_in_buffer(conn_)); ++i) {
+// Reads, without waiting, what the broker sent while nobody was reading: a connection.close or
+// channel.close (a broker stopping, an operator closing the connection), answered with close-ok.
+// Returns why the connection cannot be used, or "" when nothing says so.
+std::string AmqpPublisher::pending_close() {
+  const timeval zero{};
+  while (true) {
     amqp_frame_t frame{};
-    if (amqp_simple_wait_frame_noblock(conn_, &frame, &now) != AMQP_STATUS_OK) break;
-    if (frame.frame_type == AMQP_FRAME_METHOD &&
-        (frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD || frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD)) {
-      return describe_close(frame.payload.method);
+    errno = 0;
+    const int rc = amqp_simple_wait_frame_noblock(conn_, &frame, &zero);
+    if (rc == AMQP_STATUS_TIMEOUT) return {};
+    if (rc != AMQP_STATUS_OK) {
+      healthy_ = false;
+      return describe_status(rc, errno);
+    }
+    if (frame.frame_type != AMQP_FRAME_METHOD) continue;
+    const amqp_method_t& method = frame.payload.method;
+    if (method.id == AMQP_CONNECTION_CLOSE_METHOD) {
+      std::string why = describe_close(method);
+      amqp_connection_close_ok_t ok{};
+      amqp_send_method(conn_, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok);
+      healthy_ = false;
+      return why;
+    }
+    if (method.id == AMQP_CHANNEL_CLOSE_METHOD) {
+      std::string why = describe_close(method);
+      amqp_channel_close_ok_t ok{};
+      amqp_send_method(conn_, kChannel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok);
+      return why;
     }
   }
-  return {};
 }
 
 // Waits until `deadline` for basic.ack of delivery tags first..last. The broker may confirm several

@@ -77,7 +77,7 @@ class AmqpPublisher {
  private:
   [[noreturn]] void fail(const std::string& what);
   void check_rpc(const amqp_rpc_reply_t_& reply, const std::string& step);
-  std::string close_reason();
+  std::string pending_close();
   void await_confirms(std::uint64_t first, std::uint64_t last, std::chrono::steady_clock::time_point deadline);
 
   AmqpPublisherOptions options_;
