@@ -1,7 +1,7 @@
 # keel: the two commands of the README, and a few more for development.
 #   make run    installs what is missing, builds Release, starts keel (SQLite by default)
-#   make test   installs what is missing, builds, runs the suite (SQLite and a throwaway
-#               PostgreSQL 15), then again under ASan+UBSan
+#   make test   installs what is missing, builds, runs the suite (SQLite, a throwaway PostgreSQL 15
+#               and a throwaway RabbitMQ broker), then again under ASan+UBSan
 .PHONY: run build test test-release test-asan bench deps clean
 
 BUILD   ?= build/release
@@ -26,14 +26,14 @@ test-release:
 	@scripts/deps.sh test
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DKEEL_TESTS=ON -DKEEL_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	@cd $(BUILD) && ../../scripts/with-postgres.sh ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ../../scripts/with-postgres.sh ../../scripts/with-rabbitmq.sh ctest --output-on-failure -j $(JOBS)
 
 test-asan:
 	@scripts/deps.sh test
 	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_SANITIZE=ON -DKEEL_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN) -j $(JOBS)
 	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ../../scripts/with-postgres.sh ctest --output-on-failure -j $(JOBS)
+	  ../../scripts/with-postgres.sh ../../scripts/with-rabbitmq.sh ctest --output-on-failure -j $(JOBS)
 
 bench:
 	@scripts/deps.sh bench

@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "core/text_rules.hpp"
+#include "events/amqp_url.hpp"
 #include "http/address_set.hpp"
 
 #include <algorithm>
@@ -144,7 +145,11 @@ const std::vector<OptionSpec>& specs() {
        }},
       {{"AMQP_URL", "(none)", "amqp://user:pass@host:port/vhost, for events"},
        [](Config& c, const std::string& v) {
-         require_scheme("AMQP_URL", v, {"amqp", "amqps"});
+         try {
+           events::parse_amqp_url(v);  // the relay parses it again when it starts; here a mistake stops the start
+         } catch (const events::AmqpUrlError& e) {
+           throw ConfigError("AMQP_URL", e.what());
+         }
          c.amqp_url = v;
        }},
       {{"LOG_LEVEL", "info", "error, warn, info or debug"},

@@ -90,6 +90,8 @@ TEST(Config, BadValuesNameTheVariable) {
       {{{"THREADS", "0"}}, "THREADS"},
       {{{"REDIS_URL", "http://x"}}, "REDIS_URL"},
       {{{"AMQP_URL", "redis://x"}}, "AMQP_URL"},
+      {{{"AMQP_URL", "amqp://guest:guest@localhost:99999/"}}, "AMQP_URL"},
+      {{{"AMQP_URL", "amqp://guest:guest@localhost/a/b"}}, "AMQP_URL"},
       {{{"ADMIN_EMAIL", "a@b.co"}}, "ADMIN_PASSWORD"},
       {{{"IDLE_TIMEOUT", "soon"}}, "IDLE_TIMEOUT"},
       {{{"TRUSTED_PROXIES", "10.0.0.0/33"}}, "TRUSTED_PROXIES"},
@@ -123,6 +125,16 @@ TEST(Config, EverySettingIsDocumentedWithAFlag) {
     EXPECT_TRUE(flag_name(o.variable).starts_with("--"));
   }
   EXPECT_EQ(flag_name("MAX_BODY_BYTES"), "--max-body-bytes");
+}
+
+TEST(Config, AmqpUrlIsParsedAtStartAndAMistakeNamesTheProblem) {
+  try {
+    load_config({{"AMQP_URL", "amqp://keel:s3cret@mq:99999/"}}, {});
+    ADD_FAILURE() << "a port past 65535 was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(std::string(e.what()), "AMQP_URL: port '99999' is not a number in 1..65535");
+  }
+  EXPECT_EQ(load_config({{"AMQP_URL", "amqp://keel:s3cret@mq/prod"}}, {}).amqp_url, "amqp://keel:s3cret@mq/prod");
 }
 
 }  // namespace
