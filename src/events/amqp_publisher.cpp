@@ -220,6 +220,13 @@ void AmqpPublisher::publish(std::span<const AmqpMessage> batch) {
   await_confirms(first, published_, deadline);
 }
 
+void AmqpPublisher::check() {
+  if (conn_ != nullptr) {
+    if (const std::string why = pending_close(); !why.empty()) fail(why);
+  }
+  connect();
+}
+
 // Reads, without waiting, what the broker sent while nobody was reading: a connection.close or
 // channel.close (a broker stopping, an operator closing the connection), answered with close-ok.
 // Returns why the connection cannot be used, or "" when nothing says so.

@@ -65,6 +65,11 @@ class AmqpPublisher {
   /// Drops the connection (closing it politely when it still works, within a short timeout).
   void reset() noexcept;
 
+  /// For an idle caller that must know whether the broker is there: connects when disconnected,
+  /// else reads (without waiting) whatever the broker sent meanwhile. Throws AmqpError, and is
+  /// then disconnected, when it can't connect or the broker closed the connection or channel.
+  void check();
+
   /// Publishes `batch` in order (routing key, message_id, content_type application/json,
   /// persistent), connecting first if needed, and waits until the broker confirmed all of it.
   /// Throws AmqpError on a nack, publish_timeout, or lost channel or connection, and is then

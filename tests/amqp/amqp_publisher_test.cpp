@@ -333,6 +333,24 @@ TEST(AmqpPublisher, ABrokerOutageFailsPublishQuicklyAndAfterItANewConnectionDeli
   consumer.delete_queue();
 }
 
+TEST(AmqpPublisher, CheckSeesAnIdleConnectionClosedByAStoppingBrokerAndReconnectsWhenItIsBack) {
+  // What an idle relay relies on to report the broker in /readyz.
+  AmqpPublisher publisher(options());
+  publisher.check();  // connects
+  EXPECT_TRUE(publisher.connected());
+  publisher.check();  // nothing happened: still fine
+  broker_ctl("stop");
+  auto [message, took] = expect_amqp_error([&] { publisher.check(); });
+  EXPECT_LT(took, 3s) << message;
+  EXPECT_NE(message.find("CONNECTION_FORCED"), std::string::npos) << message;
+  EXPECT_FALSE(publisher.connected());
+  std::tie(message, took) = expect_amqp_error([&] { publisher.check(); });
+  EXPECT_NE(message.find("could not connect"), std::string::npos) << message;
+  broker_ctl("start");
+  publisher.check();
+  EXPECT_TRUE(publisher.connected());
+}
+
 TEST(AmqpPublisher, AChannelClosedByTheBrokerFailsThePublishAndTheNextOneReconnects) {
   // An exchange deleted under a connected publisher: the broker closes its channel (404) at the
   // next publish. The next call connects anew, which declares the exchange again.
