@@ -35,7 +35,8 @@ struct Background::Waker::State {
 void Background::Waker::wake() const {
   if (!state_ || state_->impl->stopped.load() || state_->woken.exchange(true)) return;
   asio::post(state_->impl->io, [state = state_] {
-    if (state->timer) state->timer->cancel();
+    // Unless a run already took this wake (it started before this handler got its turn).
+    if (state->timer && state->woken.load()) state->timer->cancel();
   });
 }
 
