@@ -18,7 +18,16 @@ namespace {
 // PostgreSQL leaves seq NULL for the sequencer.
 constexpr std::string_view kInsert = "INSERT INTO events (id, type, resource, record_id, actor_id, at, data) VALUES ";
 constexpr std::size_t kColumns = 7;
-constexpr std::size_t kRowsPerInsert = 100;  // a cascade's events go in a few statements, not one each
+// A cascade's events go in a few multi-row statements, not one each. Their sizes are powers of
+// two up to 64, so each connection prepares at most seven texts of this statement, whatever the
+// cascades' sizes (its statement cache would otherwise fill with one text per size).
+constexpr std::size_t kMaxRowsPerInsert = 64;
+
+std::size_t rows_in_next_insert(std::size_t left) {
+  std::size_t n = kMaxRowsPerInsert;
+  while (n > left) n /= 2;
+  return n;
+}
 
 // Sequencer step (needs_sequencer only, under the lock): the committed rows still unnumbered, in
 // insert order, get the next numbers above the highest given so far. That is the largest seq
@@ -79,8 +88,8 @@ Task<void> EventLog::record(storage::Transaction& tx, std::vector<Event> events)
   if (events.empty()) co_return;
   const auto now = clock_.now();
   const std::string at = format_timestamp(now);
-  for (std::size_t first = 0; first < events.size(); first += kRowsPerInsert) {
-    const std::size_t n = std::min(kRowsPerInsert, events.size() - first);
+  for (std::size_t first = 0, n = 0; first < events.size(); first += n) {
+    n = rows_in_next_insert(events.size() - first);
     std::string sql(kInsert);
     storage::Params params;
     params.reserve(n * kColumns);

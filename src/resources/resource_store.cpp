@@ -18,7 +18,14 @@ constexpr std::string_view kDelete = "DELETE FROM {} WHERE id = $1";
 constexpr std::string_view kFindMany = "SELECT {} FROM {} WHERE id IN ({})";
 constexpr std::string_view kReferencing = "SELECT {} FROM {} WHERE {} IN ({}){}";
 constexpr std::string_view kOwned = "SELECT {} FROM {} WHERE owner_id = $1{}";
-constexpr std::size_t kIdsPerStatement = 500;  // far below either database's parameter limit
+// Id lists are padded (repeating an id) to 1, 4, 16, 64 or 256 values, so a connection prepares
+// at most five texts of each such statement instead of one per list length.
+constexpr std::size_t kIdsPerStatement = 256;
+std::size_t padded_count(std::size_t n) {
+  std::size_t size = 1;
+  while (size < n) size *= 4;
+  return size;
+}
 
 }  // namespace
 
@@ -120,8 +127,8 @@ Task<std::vector<Row>> ResourceStore::referencing(storage::Transaction& tx, cons
     const std::size_t n = std::min(kIdsPerStatement, ids.size() - first);
     storage::Params params;
     std::string list;
-    for (std::size_t i = 0; i < n; ++i) {
-      params.emplace_back(std::move(ids[first + i]));
+    for (std::size_t i = 0; i < padded_count(n); ++i) {
+      params.emplace_back(i < n ? ids[first + i] : ids[first]);
       list += (i == 0 ? "$" : ", $") + std::to_string(i + 1);
     }
     std::string sql = fmt::format(kReferencing, r.select_list, r.table, quoted(r.decl.fields[field].name), list,

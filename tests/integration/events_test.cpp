@@ -258,6 +258,32 @@ TEST_F(Events, CascadesRecordOneEventPerRecord) {
   for (const auto& e : events) EXPECT_EQ(str(e.at("actorId")), admin.id);
 }
 
+// Cascades are found level by level (one statement per referring field and level) and their
+// events written in a few multi-row inserts: 70 tasks are not 70 reads nor 71 inserts.
+TEST_F(Events, ALargeCascadeRecordsEveryRecordOnceInAFewStatements) {
+  const Account ada = fixtures::sign_up(client, "ada@example.com");
+  const auto project = fixtures::create(client, "projects", {{"name", "big"}}, ada);
+  std::set<std::string> tasks;
+  for (int i = 0; i < 70; ++i) {
+    tasks.insert(fixtures::id_of(fixtures::create(client, "tasks", {{"title", fixtures::numbered("T", i)}, {"project", fixtures::id_of(project)}}, ada)));
+  }
+  const std::int64_t since = events_after(client, admin, 0, 74).back().at("seq").as_int64();
+
+  const std::uint64_t before = server.app().database().statements_executed();
+  ASSERT_EQ(client.request("DELETE", "/api/projects/" + fixtures::id_of(project), {}, ada.bearer()).status, 204);
+  const std::uint64_t spent = server.app().database().statements_executed() - before;
+  EXPECT_LT(spent, 30u) << "the delete, its reads and its event inserts (plus a sequencer step or two)";
+
+  const boost::json::array events = events_after(client, admin, since, 71);
+  std::set<std::string> deleted;
+  for (std::size_t i = 1; i < events.size(); ++i) {
+    EXPECT_EQ(str(events[i].at("type")), "tasks.deleted");
+    deleted.insert(str(events[i].at("recordId")));
+  }
+  EXPECT_EQ(str(events[0].at("type")), "projects.deleted");
+  EXPECT_EQ(deleted, tasks);
+}
+
 class EventsEveryType : public Events {
  protected:
   EventsEveryType() : Events(fixtures::every_type_resources()) {}
