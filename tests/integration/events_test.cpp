@@ -410,6 +410,50 @@ TEST_F(Events, WrittenEventsAreCountedOnMetrics) {
   EXPECT_EQ(count(), before + 2);
 }
 
+// Two instances on one database, writing at once while a reader follows `since` on one of them:
+// the sequencers take turns (advisory lock), and the reader gets every event exactly once, in
+// one increasing run of seq.
+TEST(EventsTwoInstances, AReaderFollowingSinceGetsEveryInstancesEventsOnce) {
+  TestDatabase database(test_backend());  // outlives both servers
+  const auto config = [&](app::Config& c) {
+    fixtures::configure(c, fixtures::default_resources());
+    c.database_url = database.url();
+  };
+  TestServer first(config);
+  TestServer second(config);
+  HttpClient reader = first.client();
+  const Account admin = fixtures::sign_in(reader, fixtures::kAdminEmail, fixtures::kAdminPassword);
+  std::vector<std::thread> writers;
+  constexpr int kPerWriter = 40;
+  for (TestServer* server : {&first, &second}) {
+    for (int w = 0; w < 2; ++w) {
+      writers.emplace_back([server, w] {
+        HttpClient client = server->client();
+        const Account me = fixtures::sign_up(client, fixtures::numbered("w", server->port() * 10 + w) + "@example.com");
+        for (int i = 0; i < kPerWriter; ++i) fixtures::create(client, "projects", {{"name", fixtures::numbered("P", i)}}, me);
+      });
+    }
+  }
+  // users.created, the admin's sign-in, then per writer a sign-up and its records.
+  const std::size_t expected = 2 + 4 * (1 + kPerWriter);
+  std::vector<std::int64_t> seqs;
+  std::set<std::string> ids;
+  std::int64_t since = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (seqs.size() < expected && std::chrono::steady_clock::now() < deadline) {
+    const Page p = page_of(get_events(reader, admin, "?since=" + std::to_string(since) + "&limit=7"));
+    for (const auto& e : p.events) {
+      seqs.push_back(e.at("seq").as_int64());
+      ids.insert(str(e.at("id")));
+    }
+    since = p.next_since;
+  }
+  for (auto& t : writers) t.join();
+  ASSERT_EQ(seqs.size(), expected);
+  EXPECT_EQ(ids.size(), expected) << "no event twice";
+  for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_GT(seqs[i], seqs[i - 1]);
+}
+
 // THE test of §9's ordering promise. Transaction A inserts its event first, B after it; B
 // commits first. A reader following `since` must still get A once A commits. Had seq been
 // taken at insert (an identity column), A would hold the lower number: the reader, having read B,
