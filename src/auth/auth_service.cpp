@@ -139,10 +139,11 @@ Task<void> AuthService::revoke(std::string session_id, std::string user_id, std:
                                std::optional<std::string> actor) {
   const std::int64_t now = clock_.unix_ms();
   co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
-    if (!co_await sessions_.revoke(tx, session_id, now)) co_return;
-    // A deleted user's sessions were revoked with it: a user is there to show.
+    // The user's row before the session's, the order a user's update or deletion takes them
+    // in (then revokes the sessions): two such transactions wait for each other, never deadlock.
     const std::optional<users::User> user = co_await users_.find_for_update(tx, user_id);
-    if (user) {
+    if (!co_await sessions_.revoke(tx, session_id, now)) co_return;
+    if (user) {  // a deleted user's sessions were revoked with it: there is always one here
       events::Event event{std::move(event_type), "auth", user->id, std::move(actor), users::user_event_data(*user)};
       co_await events_.record(tx, std::move(event));
     }
