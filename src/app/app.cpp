@@ -15,6 +15,7 @@
 
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
+#include "events/event_routes.hpp"
 #include "resources/resource_routes.hpp"
 #include "resources/resource_schema.hpp"
 #include "resources/resources_file.hpp"
@@ -101,12 +102,13 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
       pool_(config_.blocking_threads, config_.blocking_queue),
       cpu_pool_(cores(), 64 * cores()),
       db_(open_database(config_, pool_, metrics_)),
+      events_(*db_, clock, metrics_, events::EventLogOptions{.retention = config_.events_retention}),
       jwt_secret_(resolve_jwt_secret(config_)),
       cursors_(cursor_key(jwt_secret_)),
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
       resource_store_(*db_, model_),
-      resources_(model_, resource_store_, cursors_),
+      resources_(model_, resource_store_, cursors_, events_),
       user_store_(*db_),
       session_store_(*db_),
       passwords_(cpu_pool_, config_.bcrypt_cost),
@@ -118,8 +120,12 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                               .refresh_ttl = config_.refresh_token_ttl,
                               .reuse_interval = config_.refresh_reuse_interval,
                               .refresh_key = refresh_key(jwt_secret_)},
-            clock),
-      users_(user_store_, revocations_, passwords_, cursors_),
+            clock, events_),
+      users_(user_store_, revocations_, passwords_, cursors_, events_,
+             // A user's deletion takes their records with it: resources record those events.
+             [this](storage::Transaction& tx, std::string user_id, std::optional<std::string> actor) {
+               return resources_.record_owner_deletion(tx, std::move(user_id), std::move(actor));
+             }),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -145,6 +151,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
   ops::add_routes(routes, *db_, metrics_, config_.metrics_token);
   auth::add_routes(routes, auth_);
   users::add_routes(routes, users_, model_.roles());
+  events::add_routes(routes, events_);
   resources::add_routes(routes, resources_);
   docs::add_routes(router_);
   openapi::add_routes(routes, openapi_);
@@ -173,6 +180,17 @@ void App::start() {
   run_sync([&] { return revocations_.forget_expired(); });
   background_.every("revocation sync", std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
   background_.every("revocation clean-up", std::chrono::minutes(10), [this] { return revocations_.forget_expired(); });
+  // The event log: where commits may land out of order (PostgreSQL), the sequencer numbers the
+  // committed events right after each local commit that wrote some (woken, coalesced) and every
+  // 100 ms for those other instances wrote; rows left unnumbered by a crash are numbered now.
+  if (events_.needs_sequencer()) {
+    run_sync([&] { return events_.sequence(); });
+    const Background::Waker sequencer = background_.every("event sequencer", std::chrono::milliseconds(100),
+                                                          [this]() -> Task<void> { co_await events_.sequence(); });
+    events_.on_committed([sequencer] { sequencer.wake(); });
+  }
+  // Retention: every instance trims (deleting twice is harmless), in batches.
+  background_.every("event retention", std::chrono::seconds(10), [this]() -> Task<void> { co_await events_.trim(); });
   background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
     counters_.prune();
     co_return;

@@ -14,6 +14,7 @@
 #include "core/clock.hpp"
 #include "core/metrics.hpp"
 #include "core/password_hasher.hpp"
+#include "events/event_log.hpp"
 #include "http/access_log.hpp"
 #include "http/http_metrics.hpp"
 #include "http/pipeline.hpp"
@@ -68,6 +69,8 @@ class App {
   http::Router& router() noexcept { return router_; }
   storage::Database& database() noexcept { return *db_; }
   users::UserService& users() noexcept { return users_; }
+  /// The event log (API.md §9): tests run its sequencer and trim steps themselves.
+  events::EventLog& events() noexcept { return events_; }
   const resources::Model& model() const noexcept { return model_; }
   /// The OpenAPI 3.1 document of every route, as served at /api/openapi.json.
   const std::string& openapi() const noexcept { return openapi_; }
@@ -80,6 +83,7 @@ class App {
   BlockingPool pool_;
   BlockingPool cpu_pool_;  // bcrypt: kept apart so a login storm never queues database work
   std::unique_ptr<storage::Database> db_;
+  events::EventLog events_;
   std::string jwt_secret_;
   lists::CursorCodec cursors_;
   resources::Declarations declarations_;

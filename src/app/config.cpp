@@ -180,6 +180,10 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.refresh_reuse_interval = std::chrono::seconds(parse_int("REFRESH_REUSE_INTERVAL", v, 0, 3600));
        }},
+      {{"EVENTS_RETENTION", "86400", "seconds events are kept for GET /api/events (1 to 31536000)"},
+       [](Config& c, const std::string& v) {
+         c.events_retention = std::chrono::seconds(parse_int("EVENTS_RETENTION", v, 1, 31'536'000));
+       }},
       {{"THREADS", "number of cores", "I/O threads (event loops)"},
        [](Config& c, const std::string& v) { c.threads = static_cast<std::size_t>(parse_int("THREADS", v, 1, 256)); }},
       {{"ADMIN_EMAIL", "(none)", "with ADMIN_PASSWORD: admin created on first start"},

@@ -46,6 +46,7 @@ struct Config {
   int rate_limit_auth = 60;
   int login_max_failures = 10;
   std::chrono::seconds refresh_reuse_interval{10};
+  std::chrono::seconds events_retention{86400};  // EVENTS_RETENTION
   std::size_t threads = 1;
   std::string admin_email;
   std::string admin_password;

@@ -18,6 +18,7 @@
 #include "core/error.hpp"
 #include "core/clock.hpp"
 #include "core/ids.hpp"
+#include "users/user_json.hpp"
 #include "users/user_store.hpp"
 
 namespace keel::auth {
@@ -60,7 +61,7 @@ Error rate_limited(std::chrono::milliseconds left) {
 
 AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords,
                          TokenService& tokens, Revocations& revocations, Counters& counters, AuthOptions options,
-                         const Clock& clock)
+                         const Clock& clock, events::EventLog& events)
     : users_(users),
       sessions_(sessions),
       passwords_(passwords),
@@ -68,7 +69,8 @@ AuthService::AuthService(users::UserStore& users, SessionStore& sessions, Passwo
       revocations_(revocations),
       counters_(counters),
       options_(std::move(options)),
-      clock_(clock) {}
+      clock_(clock),
+      events_(events) {}
 
 void AuthService::limit_address(std::string_view address) {
   if (options_.rate_limit_per_minute <= 0) return;
@@ -80,8 +82,7 @@ Task<TokenResponse> AuthService::register_user(users::NewUser input) {
   std::string hash = co_await passwords_.hash(std::move(input.password));
   const std::string now = format_timestamp(clock_.now());
   users::User user{new_uuid_v7(), std::move(input.email), std::move(input.name), "user", now, now};
-  co_await users_.create(user, std::move(hash));
-  co_return co_await open_session(std::move(user));
+  co_return co_await open_session(std::move(user), std::move(hash));
 }
 
 Task<TokenResponse> AuthService::login(std::string email, std::string password, std::string address) {
@@ -104,16 +105,24 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
     throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
   }
   counters_.reset(failures_key);
-  co_return co_await open_session(std::move(record->user));
+  co_return co_await open_session(std::move(record->user), std::nullopt);
 }
 
-Task<TokenResponse> AuthService::open_session(users::User user) {
+Task<TokenResponse> AuthService::open_session(users::User user, std::optional<std::string> new_user_hash) {
   const std::string secret = random_secret();
   const std::int64_t now = clock_.unix_ms();
   Session session{new_uuid_v7(), user.id, token_hash(secret), {}, now,
                   now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.refresh_ttl).count(), {}};
   const std::string session_id = session.id;
-  co_await sessions_.create(std::move(session), format_timestamp(clock_.now()));
+  // The account (on sign-up), the session and the event commit together: one change, one event.
+  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    const bool registering = new_user_hash.has_value();
+    if (registering) co_await users_.create(tx, user, std::move(*new_user_hash));
+    co_await sessions_.create(tx, std::move(session), format_timestamp(clock_.now()));
+    events::Event event{registering ? "auth.registered" : "auth.logged_in", "auth", user.id, user.id,
+                        users::user_event_data(user)};
+    co_await events_.record(tx, std::move(event));
+  });
   IssuedToken access = tokens_.issue(user.id, user.role, session_id);
   co_return TokenResponse{std::move(user), std::move(access.token), session_id + "." + secret, access.expires_in};
 }
@@ -126,9 +135,19 @@ Task<TokenResponse> AuthService::answer(std::string user_id, std::string session
                           access.expires_in};
 }
 
-Task<void> AuthService::revoke(std::string session_id) {
+Task<void> AuthService::revoke(std::string session_id, std::string user_id, std::string event_type,
+                               std::optional<std::string> actor) {
   const std::int64_t now = clock_.unix_ms();
-  co_await sessions_.revoke(session_id, now);
+  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    // The user's row before the session's, the order a user's update or deletion takes them
+    // in (then revokes the sessions): two such transactions wait for each other, never deadlock.
+    const std::optional<users::User> user = co_await users_.find_for_update(tx, user_id);
+    if (!co_await sessions_.revoke(tx, session_id, now)) co_return;
+    if (user) {  // a deleted user's sessions were revoked with it: there is always one here
+      events::Event event{std::move(event_type), "auth", user->id, std::move(actor), users::user_event_data(*user)};
+      co_await events_.record(tx, std::move(event));
+    }
+  });
   revocations_.add(std::move(session_id), now);
 }
 
@@ -158,7 +177,8 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
     if (grace_ms > 0 && now - session->rotated_at_ms <= grace_ms && constant_time_equal(token_hash(successor), session->refresh_hash)) {
       co_return co_await answer(session->user_id, session_id, successor);  // two tabs at once
     }
-    co_await revoke(session_id);  // reuse after the grace: treated as theft
+    // Reuse after the grace: treated as theft. Nobody known acted: actorId is null.
+    co_await revoke(session_id, session->user_id, "auth.session_revoked", std::nullopt);
     throw invalid_refresh();
   }
   // An older token of this session's chain is theft too; anything else is just invalid.
@@ -166,7 +186,7 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
   for (int i = 0; i < kChainSearch; ++i) {
     const std::string h = token_hash(step);
     if (constant_time_equal(h, session->previous_hash) || constant_time_equal(h, session->refresh_hash)) {
-      co_await revoke(session_id);
+      co_await revoke(session_id, session->user_id, "auth.session_revoked", std::nullopt);
       break;
     }
     step = next_secret(options_.refresh_key, step);
@@ -174,7 +194,10 @@ Task<TokenResponse> AuthService::refresh(std::string refresh_token) {
   throw invalid_refresh();
 }
 
-Task<void> AuthService::logout(Principal principal) { co_await revoke(std::move(principal.session_id)); }
+Task<void> AuthService::logout(Principal principal) {
+  std::string user_id = principal.user_id;
+  co_await revoke(std::move(principal.session_id), user_id, "auth.logged_out", user_id);
+}
 
 Task<users::User> AuthService::me(Principal principal) {
   auto record = co_await users_.find_by_id(std::move(principal.user_id));

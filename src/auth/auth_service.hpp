@@ -1,10 +1,12 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "core/async.hpp"
 #include "core/principal.hpp"
+#include "events/event_log.hpp"
 #include "users/user.hpp"
 #include "users/user_service.hpp"
 
@@ -49,8 +51,11 @@ struct AuthOptions {
 /// Sign-up, sign-in and sessions: the rules of API.md §3, with no HTTP or SQL in sight.
 class AuthService {
  public:
+  /// Sign-ups, sign-ins, sign-outs and revocations by reuse record their events (API.md §9) in
+  /// `events`, in the transaction of the change.
   AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords, TokenService& tokens,
-              Revocations& revocations, Counters& counters, AuthOptions options, const Clock& clock);
+              Revocations& revocations, Counters& counters, AuthOptions options, const Clock& clock,
+              events::EventLog& events);
 
   /// Counts one register/login/refresh from `address`; throws 429 RATE_LIMITED (with
   /// Retry-After) past RATE_LIMIT_AUTH per minute.
@@ -70,9 +75,14 @@ class AuthService {
   Task<users::User> me(Principal principal);
 
  private:
-  Task<TokenResponse> open_session(users::User user);
+  /// A new session for `user`; with `new_user_hash`, the user is created in the same
+  /// transaction (a sign-up: auth.registered, else auth.logged_in).
+  Task<TokenResponse> open_session(users::User user, std::optional<std::string> new_user_hash);
   Task<TokenResponse> answer(std::string user_id, std::string session_id, std::string secret);
-  Task<void> revoke(std::string session_id);
+  /// Revokes the session and records `event_type` for its user, once (a second revocation of
+  /// the same session changes nothing and records nothing).
+  Task<void> revoke(std::string session_id, std::string user_id, std::string event_type,
+                    std::optional<std::string> actor);
 
   users::UserStore& users_;
   SessionStore& sessions_;
@@ -82,6 +92,7 @@ class AuthService {
   Counters& counters_;
   AuthOptions options_;
   const Clock& clock_;
+  events::EventLog& events_;
 };
 
 }  // namespace keel::auth

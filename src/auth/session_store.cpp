@@ -49,9 +49,9 @@ SessionStore::SessionStore(storage::Database& db)
       revoke_of_user_(fmt::format(kRevokeOfUser, db.dialect().uuid_text("id"))),
       revoked_since_(fmt::format(kRevokedSince, db.dialect().uuid_text("session_id"))) {}
 
-Task<void> SessionStore::create(Session s, std::string created_at) {
+Task<void> SessionStore::create(storage::Transaction& tx, Session s, std::string created_at) {
   storage::Params params{s.id, s.user_id, s.refresh_hash, s.rotated_at_ms, s.expires_at_ms, std::move(created_at)};
-  co_await db_.execute(std::string(kInsert), std::move(params));
+  co_await tx.execute(std::string(kInsert), std::move(params));
 }
 
 Task<std::optional<Session>> SessionStore::find(std::string id) {
@@ -77,14 +77,13 @@ Task<bool> SessionStore::rotate(std::string id, std::string old_hash, std::strin
   co_return r.rows_affected == 1;
 }
 
-Task<void> SessionStore::revoke(std::string id, std::int64_t now_ms) {
-  if (!is_uuid(id)) co_return;
-  co_await db_.transaction([&](storage::Transaction& tx) -> Task<void> {
-    storage::Params session{id, now_ms};
-    co_await tx.execute(std::string(kRevoke), std::move(session));
-    storage::Params record{id, now_ms};
-    co_await tx.execute(std::string(kRecord), std::move(record));
-  });
+Task<bool> SessionStore::revoke(storage::Transaction& tx, std::string id, std::int64_t now_ms) {
+  if (!is_uuid(id)) co_return false;
+  storage::Params session{id, now_ms};
+  const storage::Result r = co_await tx.execute(std::string(kRevoke), std::move(session));
+  storage::Params record{id, now_ms};
+  co_await tx.execute(std::string(kRecord), std::move(record));
+  co_return r.rows_affected == 1;
 }
 
 Task<std::vector<std::string>> SessionStore::revoke_user(storage::Transaction& tx, std::string user_id,

@@ -27,14 +27,16 @@ class SessionStore {
   /// Builds its statements in db's dialect.
   explicit SessionStore(storage::Database& db);
 
-  Task<void> create(Session session, std::string created_at);
+  /// Inside `tx` (the sign-in's, which records its event too): inserts the session.
+  Task<void> create(storage::Transaction& tx, Session session, std::string created_at);
   Task<std::optional<Session>> find(std::string id);
   /// Replaces the refresh hash if it is still `old_hash` (and the session is live): true when
   /// this call won; false when a concurrent refresh got there first.
   Task<bool> rotate(std::string id, std::string old_hash, std::string new_hash, std::int64_t now_ms);
   /// Marks the session revoked and records the revocation in session_revocations, which
-  /// outlives the session (idempotent).
-  Task<void> revoke(std::string id, std::int64_t now_ms);
+  /// outlives the session (idempotent), inside `tx`.
+  /// True when this call revoked it (false: it was revoked already, or is unknown).
+  Task<bool> revoke(storage::Transaction& tx, std::string id, std::int64_t now_ms);
   /// The same inside `tx` for every live session of the user except `keep` (may be empty);
   /// returns their ids.
   Task<std::vector<std::string>> revoke_user(storage::Transaction& tx, std::string user_id, std::string keep,

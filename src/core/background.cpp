@@ -8,6 +8,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -23,22 +24,52 @@ struct Background::Impl {
   std::atomic<bool> stopped{false};
 };
 
+// A job's wake-up call. `woken` coalesces wakes (only the first of a burst posts); `timer` is the
+// job's timer while it waits, touched on the job's thread only (wakes post there).
+struct Background::Waker::State {
+  Impl* impl = nullptr;
+  std::atomic<bool> woken{false};
+  asio::steady_timer* timer = nullptr;
+};
+
+void Background::Waker::wake() const {
+  if (!state_ || state_->impl->stopped.load() || state_->woken.exchange(true)) return;
+  asio::post(state_->impl->io, [state = state_] {
+    // Unless a run already took this wake (it started before this handler got its turn).
+    if (state->timer && state->woken.load()) state->timer->cancel();
+  });
+}
+
 Background::Background() : impl_(std::make_unique<Impl>()) {}
 
 Background::~Background() { stop(); }
 
-void Background::every(std::string name, std::chrono::milliseconds period, std::function<Task<void>()> job) {
-  auto loop = [](Impl& impl, std::string name, std::chrono::milliseconds period,
-                 std::function<Task<void>()> job) -> Task<void> {
+Background::Waker Background::every(std::string name, std::chrono::milliseconds period,
+                                    std::function<Task<void>()> job) {
+  Waker waker;
+  waker.state_ = std::make_shared<Waker::State>();
+  waker.state_->impl = impl_.get();
+  auto loop = [](Impl& impl, std::string name, std::chrono::milliseconds period, std::function<Task<void>()> job,
+                 std::shared_ptr<Waker::State> state) -> Task<void> {
     asio::steady_timer timer(impl.io);
+    state->timer = &timer;
+    struct Forget {  // the timer dies with this frame (also when stop() destroys it parked)
+      Waker::State& s;
+      ~Forget() { s.timer = nullptr; }
+    } forget{*state};
     // A dependency that is down fails every run: the first failure is a warning, the rest
     // of the streak only debug lines, and the recovery says how long it lasted.
     std::size_t failures = 0;
     auto failing_since = std::chrono::steady_clock::time_point();
     for (;;) {
-      timer.expires_after(period);
-      auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
-      if (ec || impl.stopped) co_return;
+      // A wake that came during the last run (or before this wait) runs the job again at once;
+      // one that comes during the wait cancels it (ec is then operation_aborted, not a failure).
+      if (!state->woken.load()) {
+        timer.expires_after(period);
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      if (impl.stopped) co_return;
+      state->woken.store(false);  // wakes from here on ask for another run
       std::string failure;
       try {
         co_await job();
@@ -60,9 +91,11 @@ void Background::every(std::string name, std::chrono::milliseconds period, std::
       }
     }
   };
-  asio::co_spawn(impl_->io, loop(*impl_, std::move(name), period, std::move(job)), [](std::exception_ptr e) {
-    if (e) spdlog::error("background job ended by an exception");
-  });
+  asio::co_spawn(impl_->io, loop(*impl_, std::move(name), period, std::move(job), waker.state_),
+                 [](std::exception_ptr e) {
+                   if (e) spdlog::error("background job ended by an exception");
+                 });
+  return waker;
 }
 
 void Background::stop() {

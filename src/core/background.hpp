@@ -19,8 +19,22 @@ class Background {
   Background(const Background&) = delete;
   Background& operator=(const Background&) = delete;
 
-  /// Runs `job` every `period` (first run after one period) until stop().
-  void every(std::string name, std::chrono::milliseconds period, std::function<Task<void>()> job);
+  /// Wakes one job early (see every()). Copyable; must not outlive the Background.
+  class Waker {
+   public:
+    /// Makes the job run as soon as it can: at once when it is waiting, right after the run under
+    /// way when it is running (which may have started before whatever called wake). Wakes that
+    /// come together make one run: never more than one run queued. Thread-safe, never blocks.
+    void wake() const;
+
+   private:
+    friend class Background;
+    struct State;
+    std::shared_ptr<State> state_;
+  };
+
+  /// Runs `job` every `period` (first run after one period, or when woken) until stop().
+  Waker every(std::string name, std::chrono::milliseconds period, std::function<Task<void>()> job);
   /// Stops the jobs and joins the thread; idempotent.
   void stop();
 

@@ -219,6 +219,7 @@ json::object operation(const DocumentedRoute& route) {
                                   {"schema", json::object{{"type", "string"}}}});
   }
   if (doc.list) add_list_params(doc, params);
+  for (const auto& p : doc.parameters) params.push_back(p);
   if (!params.empty()) op["parameters"] = std::move(params);
 
   if (!doc.request.empty()) {

@@ -29,6 +29,7 @@ struct Operation {
   std::vector<int> errors;          // error statuses beyond those the generator infers
   const lists::Catalog* list = nullptr;  // a list of API.md §6 over these columns
   std::vector<std::string> expandable;   // ref fields a list may expand
+  std::vector<boost::json::object> parameters;  // further parameter objects (a route's own query parameters)
 };
 
 /// {"$ref": "#/components/schemas/<name>"}

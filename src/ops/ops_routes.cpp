@@ -1,5 +1,6 @@
 #include "ops/ops_routes.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "core/crypto.hpp"
@@ -7,7 +8,8 @@
 
 namespace keel::ops {
 
-void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& metrics, std::string metrics_token) {
+void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& metrics, std::string metrics_token,
+                std::vector<OptionalCheck> optional) {
   routes.add_schemas(R"json({
     "Health": {"type": "object", "required": ["status"], "properties": {"status": {"const": "ok"}}},
     "Ready": {
@@ -22,7 +24,8 @@ void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& m
     co_return http::Response::json_text(200, R"({"status":"ok"})");
   }, {.summary = "Liveness: 200 while the process serves", .tag = "operations", .response = "Health"});
 
-  routes.add(http::Method::get, "/readyz", [&db](http::Request&, http::Context& ctx) -> Task<http::Response> {
+  routes.add(http::Method::get, "/readyz", [&db, optional = std::move(optional)](
+                                                http::Request&, http::Context& ctx) -> Task<http::Response> {
     std::string failure;
     try {
       co_await db.ping();
@@ -34,8 +37,15 @@ void add_routes(openapi::Routes& routes, storage::Database& db, const Metrics& m
       throw Error(ErrorCode::kUnavailable, "A dependency is not answering",
                   {{"database", std::string(db.name()) + " is not answering"}}, failure);
     }
-    co_return http::Response::json_text(200, R"({"status":"ok","checks":{"database":"ok"}})");
-  }, {.summary = "Readiness: 200 when the database answers, else 503 naming it", .tag = "operations", .response = "Ready"});
+    std::string body = R"({"status":"ok","checks":{"database":"ok")";
+    for (const OptionalCheck& check : optional) {
+      body += fmt::format(R"(,"{}":"{}")", check.name, check.up() ? "ok" : "down");
+    }
+    body += "}}";
+    co_return http::Response::json_text(200, std::move(body));
+  }, {.summary = "Readiness: 200 when the database answers, else 503 naming it; the broker and Redis, when "
+                 "configured, show as ok or down without making keel unready",
+      .tag = "operations", .response = "Ready"});
 
   routes.add(http::Method::get, "/metrics", [&metrics, token = std::move(metrics_token)](
                                                  http::Request& req, http::Context&) -> Task<http::Response> {

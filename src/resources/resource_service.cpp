@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <set>
 
 #include <boost/json/object.hpp>
@@ -37,6 +38,16 @@ bool readable(const Resource& r, const std::optional<Principal>& caller, const R
   return reach == Reach::kAll || (reach == Reach::kOwn && owns(caller, row, r));
 }
 
+std::optional<std::string> actor_of(const std::optional<Principal>& caller) {
+  if (!caller) return std::nullopt;
+  return caller->user_id;
+}
+
+events::Event event_of(const Resource& r, std::string_view change, const Row& row, std::optional<std::string> actor) {
+  return events::Event{r.decl.name + "." + std::string(change), r.decl.name, std::get<std::string>(row[0]),
+                       std::move(actor), record_json(r, row)};
+}
+
 Rendered render(const Resource& r, const Row& row) {
   Rendered out{std::get<std::string>(row[0]), record_json(r, row), {}};
   out.etag = etag_of(out.json);
@@ -50,6 +61,18 @@ void check_if_match(const std::optional<std::string>& if_match, const Resource& 
 }
 
 }  // namespace
+
+ResourceService::ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
+                                 events::EventLog& events)
+    : model_(model), store_(store), cursors_(cursors), events_(events) {
+  for (const Resource& s : model_.resources()) {
+    for (std::size_t i = 0; i < s.decl.fields.size(); ++i) {
+      const FieldDecl& f = s.decl.fields[i];
+      if (f.type != FieldType::kRef || f.on_delete == OnDelete::kRestrict) continue;
+      referrers_[model_.find(f.ref_resource)].emplace_back(&s, i);
+    }
+  }
+}
 
 Reach reach_of(const AccessRule& rule, const std::optional<Principal>& caller) noexcept {
   if (is_admin(caller)) return Reach::kAll;
@@ -166,6 +189,7 @@ Task<Rendered> ResourceService::create(const Resource& r, std::optional<Principa
       for (const auto& v : values) refs.push_back(&v);
       co_await check_refs(tx, r, caller, refs);
       stored = co_await store_.insert(tx, r, std::move(values), owner);
+      co_await events_.record(tx, event_of(r, "created", stored, actor_of(caller)));
     });
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kConflict || !owner) throw;
@@ -194,6 +218,7 @@ Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principa
     for (const auto& c : changes) refs.push_back(c ? &*c : nullptr);
     co_await check_refs(tx, r, caller, refs);
     stored = co_await store_.update(tx, r, id, changes);
+    co_await events_.record(tx, event_of(r, "updated", stored, actor_of(caller)));
   });
   co_return render(r, stored);
 }
@@ -206,8 +231,72 @@ Task<void> ResourceService::remove(const Resource& r, std::optional<Principal> c
     if (!current || !readable(r, caller, *current)) throw Error::not_found("No such record");
     if (reach == Reach::kOwn && !owns(caller, *current, r)) deny(caller);
     check_if_match(if_match, r, *current);
+    // The events first, while the records are still there to be read: a delete that fails (a
+    // restrict) rolls them back with it.
+    Doomed doomed;  // named: g++ 12 can't co_await with a braced list in it
+    doomed.emplace_back(&r, *current);
+    std::vector<events::Event> events = co_await deletion_events(tx, std::move(doomed), actor_of(caller));
+    co_await events_.record(tx, std::move(events));
     co_await store_.remove(tx, r, id);
   });
+}
+
+Task<void> ResourceService::record_owner_deletion(storage::Transaction& tx, std::string user_id,
+                                                  std::optional<std::string> actor) {
+  Doomed doomed;
+  for (const Resource& r : model_.resources()) {
+    for (Row& row : co_await store_.owned_by(tx, r, user_id)) doomed.emplace_back(&r, std::move(row));
+  }
+  if (doomed.empty()) co_return;
+  std::vector<events::Event> events = co_await deletion_events(tx, std::move(doomed), std::move(actor));
+  co_await events_.record(tx, std::move(events));
+}
+
+// Breadth first through the declarations, one statement per referring field and level (not per
+// record); each record once, however many paths lead to it (cycles included). A record that
+// both loses a ref and is deleted is recorded as deleted only.
+Task<std::vector<events::Event>> ResourceService::deletion_events(storage::Transaction& tx, Doomed doomed,
+                                                                  std::optional<std::string> actor) {
+  std::set<std::pair<const Resource*, std::string>> deleted;
+  for (const auto& [r, row] : doomed) deleted.emplace(r, std::get<std::string>(row[0]));
+  // Set to null: record -> its row with every ref to a deleted record nulled.
+  std::map<std::pair<const Resource*, std::string>, Row> nulled;
+
+  std::size_t level_start = 0;
+  while (level_start < doomed.size()) {
+    const std::size_t level_end = doomed.size();
+    // The ids deleted at this level, by resource.
+    std::map<const Resource*, std::vector<std::string>> ids;
+    for (std::size_t i = level_start; i < level_end; ++i) {
+      ids[doomed[i].first].push_back(std::get<std::string>(doomed[i].second[0]));
+    }
+    for (const auto& [target, target_ids] : ids) {
+      const auto refs = referrers_.find(target);
+      if (refs == referrers_.end()) continue;
+      for (const auto& [s, field] : refs->second) {
+        std::vector<Row> rows = co_await store_.referencing(tx, *s, field, target_ids);
+        const bool cascade = s->decl.fields[field].on_delete == OnDelete::kCascade;
+        for (Row& row : rows) {
+          std::pair<const Resource*, std::string> key{s, std::get<std::string>(row[0])};
+          if (cascade) {
+            if (deleted.insert(key).second) doomed.emplace_back(s, std::move(row));
+          } else {
+            auto it = nulled.try_emplace(std::move(key), std::move(row)).first;
+            it->second[field + 1] = nullptr;  // column of field i is i + 1 (after id)
+          }
+        }
+      }
+    }
+    level_start = level_end;
+  }
+
+  std::vector<events::Event> out;
+  out.reserve(doomed.size() + nulled.size());
+  for (const auto& [r, row] : doomed) out.push_back(event_of(*r, "deleted", row, actor));
+  for (const auto& [key, row] : nulled) {
+    if (!deleted.contains(key)) out.push_back(event_of(*key.first, "updated", row, actor));
+  }
+  co_return out;
 }
 
 }  // namespace keel::resources

@@ -2,12 +2,14 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <boost/json/fwd.hpp>
 
 #include "core/async.hpp"
 #include "core/principal.hpp"
+#include "events/event_log.hpp"
 #include "lists/list_query.hpp"
 #include "resources/resource_model.hpp"
 #include "resources/resource_store.hpp"
@@ -38,8 +40,9 @@ struct RenderedList {
 /// caller may not read, VALIDATION_ERROR, PRECONDITION_FAILED, CONFLICT.
 class ResourceService {
  public:
-  ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors)
-      : model_(model), store_(store), cursors_(cursors) {}
+  /// Every write records its event (and its cascades' events) in `events`, in its transaction.
+  ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
+                  events::EventLog& events);
 
   /// One page of records the caller may list, as the query parameters ask.
   Task<RenderedList> list(const Resource& r, std::optional<Principal> caller,
@@ -55,15 +58,31 @@ class ResourceService {
   Task<void> remove(const Resource& r, std::optional<Principal> caller, std::string id,
                     std::optional<std::string> if_match);
 
+  /// Inside `tx`, before a user is deleted: records an event for each record the deletion
+  /// takes with it (the user's own records, and what their onDelete rules delete or set to
+  /// null), each as it was (API.md §9). `actor` is who deletes the user.
+  Task<void> record_owner_deletion(storage::Transaction& tx, std::string user_id, std::optional<std::string> actor);
+
   const Model& model() const noexcept { return model_; }
 
  private:
+  /// A record deleted in a transaction, and where the deletion started.
+  using Doomed = std::vector<std::pair<const Resource*, Row>>;
+  /// Events for `doomed` (already locked, about to be deleted) and for everything their
+  /// deletion cascades to or sets to null, found level by level through the declarations.
+  Task<std::vector<events::Event>> deletion_events(storage::Transaction& tx, Doomed doomed,
+                                                   std::optional<std::string> actor);
+
   Task<void> check_refs(storage::Transaction& tx, const Resource& r, const std::optional<Principal>& caller,
                         const std::vector<const storage::Value*>& values);
 
   const Model& model_;
   ResourceStore& store_;
   const lists::CursorCodec& cursors_;
+  events::EventLog& events_;
+  // For each resource, the (resource, field index) of the refs pointing at it with cascade or
+  // setNull (restrict refuses the delete: nothing to record).
+  std::unordered_map<const Resource*, std::vector<std::pair<const Resource*, std::size_t>>> referrers_;
 };
 
 /// True when an If-None-Match / If-Match header value names `etag` (or is `*`).

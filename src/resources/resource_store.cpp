@@ -1,5 +1,7 @@
 #include "resources/resource_store.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/ids.hpp"
@@ -14,6 +16,16 @@ constexpr std::string_view kInsert = "INSERT INTO {} ({}) VALUES ({}) RETURNING 
 constexpr std::string_view kUpdate = "UPDATE {} SET {} WHERE id = $1 RETURNING {}";
 constexpr std::string_view kDelete = "DELETE FROM {} WHERE id = $1";
 constexpr std::string_view kFindMany = "SELECT {} FROM {} WHERE id IN ({})";
+constexpr std::string_view kReferencing = "SELECT {} FROM {} WHERE {} IN ({}){}";
+constexpr std::string_view kOwned = "SELECT {} FROM {} WHERE owner_id = $1{}";
+// Id lists are padded (repeating an id) to 1, 4, 16, 64 or 256 values, so a connection prepares
+// at most five texts of each such statement instead of one per list length.
+constexpr std::size_t kIdsPerStatement = 256;
+std::size_t padded_count(std::size_t n) {
+  std::size_t size = 1;
+  while (size < n) size *= 4;
+  return size;
+}
 
 }  // namespace
 
@@ -38,6 +50,7 @@ ResourceStore::ResourceStore(storage::Database& db, const Model& model) : db_(db
     }
     s.insert = fmt::format(kInsert, r.table, columns, values, r.select_list);
     s.remove = fmt::format(kDelete, r.table);
+    s.owned = fmt::format(kOwned, r.select_list, r.table, d.for_update());
     statements_.emplace(&r, std::move(s));
   }
 }
@@ -105,6 +118,31 @@ Task<Row> ResourceStore::update(storage::Transaction& tx, const Resource& r, std
 Task<void> ResourceStore::remove(storage::Transaction& tx, const Resource& r, std::string id) {
   storage::Params params{std::move(id)};
   co_await tx.execute(statements(r).remove, std::move(params));
+}
+
+Task<std::vector<Row>> ResourceStore::referencing(storage::Transaction& tx, const Resource& r, std::size_t field,
+                                                  std::vector<std::string> ids) {
+  std::vector<Row> rows;
+  for (std::size_t first = 0; first < ids.size(); first += kIdsPerStatement) {
+    const std::size_t n = std::min(kIdsPerStatement, ids.size() - first);
+    storage::Params params;
+    std::string list;
+    for (std::size_t i = 0; i < padded_count(n); ++i) {
+      params.emplace_back(i < n ? ids[first + i] : ids[first]);
+      list += (i == 0 ? "$" : ", $") + std::to_string(i + 1);
+    }
+    std::string sql = fmt::format(kReferencing, r.select_list, r.table, quoted(r.decl.fields[field].name), list,
+                                  db_.dialect().for_update());
+    storage::Result result = co_await tx.execute(std::move(sql), std::move(params));
+    for (auto& row : result.rows) rows.push_back(std::move(row));
+  }
+  co_return rows;
+}
+
+Task<std::vector<Row>> ResourceStore::owned_by(storage::Transaction& tx, const Resource& r, std::string user_id) {
+  storage::Params params{std::move(user_id)};
+  storage::Result result = co_await tx.execute(statements(r).owned, std::move(params));
+  co_return std::move(result.rows);
 }
 
 Task<std::vector<Row>> ResourceStore::find_many(const Resource& r, std::vector<std::string> ids,

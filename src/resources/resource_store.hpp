@@ -38,6 +38,13 @@ class ResourceStore {
   Task<Row> update(storage::Transaction& tx, const Resource& r, std::string id, const FieldValues& changes);
   /// Deletes a record; refs' onDelete rules apply (a restrict answers CONFLICT).
   Task<void> remove(storage::Transaction& tx, const Resource& r, std::string id);
+  /// Inside `tx`: the records of `r` whose field `field` holds one of `ids`, locked where the
+  /// dialect locks rows (what a delete of those ids cascades to or sets to null).
+  Task<std::vector<Row>> referencing(storage::Transaction& tx, const Resource& r, std::size_t field,
+                                     std::vector<std::string> ids);
+  /// Inside `tx`: the records of `r` that `user_id` owns, locked as above (what the user's
+  /// deletion takes with it).
+  Task<std::vector<Row>> owned_by(storage::Transaction& tx, const Resource& r, std::string user_id);
   /// The records of these ids, optionally only those `owner` owns: one statement.
   Task<std::vector<Row>> find_many(const Resource& r, std::vector<std::string> ids,
                                    std::optional<std::string> owner);
@@ -51,6 +58,7 @@ class ResourceStore {
     std::string owner;   // owner_id of $1, kept until the transaction ends
     std::string insert;  // $1 id, the fields in order, then owner, createdAt, updatedAt; RETURNING the row
     std::string remove;  // $1 id
+    std::string owned;   // owner_id = $1, locked
   };
 
   const Statements& statements(const Resource& r) const { return statements_.at(&r); }

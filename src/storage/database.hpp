@@ -34,6 +34,21 @@ class Transaction {
   /// Runs one statement with `$1..$n` placeholders. Throws keel::Error (CONFLICT for a unique
   /// violation naming the column, SERVICE_UNAVAILABLE when the database is down or busy).
   virtual Task<Result> execute(std::string sql, Params params = {}) = 0;
+
+  /// Calls `f` once this transaction has committed (never when it rolls back, nor when the
+  /// COMMIT's outcome is unknown). `f` runs on the database's thread or the caller's loop,
+  /// before the transaction's caller resumes: it must be quick and never block or throw.
+  void after_commit(std::function<void()> f) { after_commit_.push_back(std::move(f)); }
+
+ protected:
+  /// For the backends, once the COMMIT succeeded.
+  void committed() noexcept {
+    for (auto& f : after_commit_) f();
+    after_commit_.clear();
+  }
+
+ private:
+  std::vector<std::function<void()>> after_commit_;
 };
 
 /// The narrow database interface the rest of keel sees. SQL uses `$1..$n` placeholders

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,13 @@ class SqlDialect {
   /// The statement that makes migrating processes take turns, held until the transaction ends;
   /// empty when the database's single writer already does.
   virtual std::string_view migration_lock() const noexcept = 0;
+  /// Whether the database runs one writing transaction at a time (SQLite's single writer), so
+  /// rows numbered as they are inserted are numbered in commit order. PostgreSQL commits
+  /// concurrent transactions in any order: a number taken at insert is not commit order there.
+  virtual bool serialises_writers() const noexcept = 0;
+  /// A statement that makes transactions passing the same `key` take turns, held until the
+  /// transaction ends; empty when serialises_writers() already makes every writer wait.
+  virtual std::string transaction_lock(std::int64_t key) const = 0;
   /// Statements, outside a transaction, that switch foreign key enforcement off and on again
   /// around a table rebuild; empty when the dialect never rebuilds tables.
   virtual std::string_view foreign_keys_off() const noexcept = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "core/password_hasher.hpp"
 #include "core/text_rules.hpp"
@@ -14,6 +15,8 @@ boost::json::object user_json(const User& u) {
   return {{"id", u.id},       {"email", u.email},          {"name", u.name},
           {"role", u.role},   {"createdAt", u.created_at}, {"updatedAt", u.updated_at}};
 }
+
+std::string user_event_data(const User& user) { return boost::json::serialize(user_json(user)); }
 
 NewUser parse_account(const boost::json::object& body, std::initializer_list<std::string_view> also_known,
                       ErrorDetails& details) {

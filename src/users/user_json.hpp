@@ -1,6 +1,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <string>
 #include <string_view>
 
 #include <boost/json/fwd.hpp>
@@ -13,6 +14,9 @@ namespace keel::users {
 
 /// The user object of API.md §3-4.
 boost::json::object user_json(const User& user);
+
+/// The same object's text: a user event's data (API.md §9), never a password or hash.
+std::string user_event_data(const User& user);
 
 /// The account fields {email, password, name} of a sign-up or an admin's create, checked by
 /// the rules every account follows (email normalised, password 8–72 bytes, name 1–100

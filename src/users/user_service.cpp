@@ -5,6 +5,7 @@
 #include "core/error.hpp"
 #include "core/ids.hpp"
 #include "core/password_hasher.hpp"
+#include "users/user_json.hpp"
 #include "users/user_store.hpp"
 
 namespace keel::users {
@@ -24,6 +25,11 @@ bool still_admin(const Principal& p, const std::vector<std::string>& admins) {
   return p.is_admin() && std::find(admins.begin(), admins.end(), p.user_id) != admins.end();
 }
 
+events::Event user_event(std::string type, const User& user, std::optional<std::string> actor) {
+  const bool auth = type.starts_with("auth.");
+  return events::Event{std::move(type), auth ? "auth" : "users", user.id, std::move(actor), user_event_data(user)};
+}
+
 Error last_admin() {
   return Error(ErrorCode::kConflict, "The last admin can't be demoted or deleted",
                {{"role", "at least one admin must remain"}});
@@ -36,8 +42,13 @@ bool is_known_role(std::string_view role, const std::vector<std::string>& declar
 }
 
 UserService::UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords,
-                         const lists::CursorCodec& cursors)
-    : users_(users), cursors_(cursors), sessions_(sessions), passwords_(passwords) {}
+                         const lists::CursorCodec& cursors, events::EventLog& events, OwnerDeletion owner_deletion)
+    : users_(users),
+      cursors_(cursors),
+      sessions_(sessions),
+      passwords_(passwords),
+      events_(events),
+      owner_deletion_(std::move(owner_deletion)) {}
 
 Task<UserPage> UserService::list(Principal caller, std::vector<std::pair<std::string, std::string>> params) {
   require_admin(caller);  // before the parameters: non-admins learn nothing from a 400
@@ -51,7 +62,10 @@ Task<User> UserService::create(Principal caller, NewUser input) {
   std::string hash = co_await passwords_.hash(std::move(input.password));
   const std::string now = now_timestamp();
   User user{new_uuid_v7(), std::move(input.email), std::move(input.name), std::move(input.role), now, now};
-  co_await users_.create(user, std::move(hash));
+  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    co_await users_.create(tx, user, std::move(hash));
+    co_await events_.record(tx, user_event("users.created", user, caller.user_id));
+  });
   co_return user;
 }
 
@@ -120,6 +134,9 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
       revoked = co_await sessions_.revoke_user_sessions(tx, id, keep);
     }
     updated = co_await users_.find_for_update(tx, id);
+    // One change, one event: a change that sets the password is that (its data shows the rest).
+    events::Event event = user_event(password_changes ? "auth.password_changed" : "users.updated", *updated, caller.user_id);
+    co_await events_.record(tx, std::move(event));
   });
   sessions_.revoked(std::move(revoked));
   co_return std::move(*updated);
@@ -139,6 +156,9 @@ Task<void> UserService::remove(Principal caller, std::string id) {
     // The revocations are recorded where the deletion doesn't cascade, so they outlive the
     // sessions on every instance and across restarts (finding 8 of issue 12).
     revoked = co_await sessions_.revoke_user_sessions(tx, id, "");
+    co_await events_.record(tx, user_event("users.deleted", *user, caller.user_id));
+    // Before the delete, while they are there to be read: the records it takes with it.
+    if (owner_deletion_) co_await owner_deletion_(tx, id, caller.user_id);
     co_await users_.remove(tx, id);
   });
   sessions_.revoked(std::move(revoked));
@@ -150,7 +170,10 @@ Task<bool> UserService::ensure_admin(std::string email, std::string password, st
   std::string hash = co_await passwords_.hash(std::move(password));
   const std::string now = now_timestamp();
   User user{new_uuid_v7(), std::move(email), std::move(name), "admin", now, now};
-  co_await users_.create(std::move(user), std::move(hash));
+  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    co_await users_.create(tx, user, std::move(hash));
+    co_await events_.record(tx, user_event("users.created", user, std::nullopt));  // by the operator, not a user
+  });
   co_return true;
 }
 

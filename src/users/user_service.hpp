@@ -1,11 +1,13 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/async.hpp"
 #include "core/principal.hpp"
+#include "events/event_log.hpp"
 #include "lists/list_page.hpp"
 #include "lists/list_query.hpp"
 #include "users/session_revoker.hpp"
@@ -41,11 +43,18 @@ struct UserPage {
   lists::Page page;
 };
 
+/// Inside the transaction deleting a user (its id, then who deletes it): records the events of
+/// the records the deletion takes with it. Resources provide it (the App wires it), so users
+/// never includes resources.
+using OwnerDeletion = std::function<Task<void>(storage::Transaction&, std::string, std::optional<std::string>)>;
+
 /// Users and roles (API.md §4): who may read, change and delete whom, and what a change
-/// does to the user's sessions. No HTTP or SQL here.
+/// does to the user's sessions. Every change records its event (API.md §9) in its transaction.
+/// No HTTP or SQL here.
 class UserService {
  public:
-  UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords, const lists::CursorCodec& cursors);
+  UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords, const lists::CursorCodec& cursors,
+              events::EventLog& events, OwnerDeletion owner_deletion = {});
 
   /// Admins only (403 otherwise).
   Task<UserPage> list(Principal caller, std::vector<std::pair<std::string, std::string>> params);
@@ -71,6 +80,8 @@ class UserService {
   const lists::CursorCodec& cursors_;
   SessionRevoker& sessions_;
   PasswordHasher& passwords_;
+  events::EventLog& events_;
+  OwnerDeletion owner_deletion_;
 };
 
 /// Whether a user may hold `role`: "admin", "user", or one the resources file declares.

@@ -46,10 +46,10 @@ UserStore::UserStore(storage::Database& db)
       find_for_update_(find_by_id_ + std::string(db.dialect().for_update())),
       lock_admins_(fmt::format(kLockAdmins, db.dialect().uuid_text("id"), db.dialect().for_update())) {}
 
-Task<void> UserStore::create(User user, std::string password_hash) {
+Task<void> UserStore::create(storage::Transaction& tx, User user, std::string password_hash) {
   storage::Params params{user.id, user.email, user.name, user.role, std::move(password_hash), user.created_at,
                          user.updated_at};
-  co_await db_.execute(std::string(kInsert), std::move(params));
+  co_await tx.execute(std::string(kInsert), std::move(params));
 }
 
 Task<std::optional<UserRecord>> UserStore::find_by_email(std::string email) {

@@ -35,8 +35,8 @@ class UserStore {
   /// Builds its statements in db's dialect.
   explicit UserStore(storage::Database& db);
 
-  /// Inserts the user; throws Error::conflict("email") when the email is taken.
-  Task<void> create(User user, std::string password_hash);
+  /// Inside `tx`: inserts the user; throws Error::conflict("email") when the email is taken.
+  Task<void> create(storage::Transaction& tx, User user, std::string password_hash);
   /// The user with this (already normalised) email, if any.
   Task<std::optional<UserRecord>> find_by_email(std::string email);
   /// The user with this id, if any.

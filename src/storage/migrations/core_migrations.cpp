@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 4> kMigrations = {{
+const std::array<Migration, 5> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -56,6 +56,25 @@ const std::array<Migration, 4> kMigrations = {{
       "CREATE INDEX session_revocations_revoked_at_ms ON session_revocations (revoked_at_ms)",
       "INSERT INTO session_revocations (session_id, revoked_at_ms) "
       "SELECT id, revoked_at_ms FROM sessions WHERE revoked_at_ms IS NOT NULL"}},
+    // The event log (API.md §9, issue 14; docs/architecture.md, Events). `seq` is the commit
+    // order readers follow. On SQLite, whose single writer commits in insert order, it is the
+    // row's own number (AUTOINCREMENT: never reused, also once trimming emptied the table). On
+    // PostgreSQL rows are inserted with seq NULL at insert position `pos`, and the sequencer
+    // numbers them once committed; the partial index finds those still waiting. `event_log`
+    // keeps the highest seq trimmed: a reader behind it missed events (resync required), and
+    // numbering goes on above it when trimming emptied the table.
+    {5,
+     "event log",
+     {"CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL, "
+      "resource TEXT NOT NULL, record_id TEXT NOT NULL, actor_id TEXT, at TEXT NOT NULL, data TEXT NOT NULL)",
+      "CREATE TABLE event_log (id INTEGER PRIMARY KEY CHECK (id = 1), trimmed_through INTEGER NOT NULL)",
+      "INSERT INTO event_log (id, trimmed_through) VALUES (1, 0)"},
+     {"CREATE TABLE events (pos bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, seq bigint UNIQUE, "
+      "id uuid NOT NULL, type text NOT NULL, resource text NOT NULL, record_id uuid NOT NULL, actor_id uuid, "
+      "at timestamptz NOT NULL, data text NOT NULL)",
+      "CREATE INDEX events_unsequenced ON events (pos) WHERE seq IS NULL",
+      "CREATE TABLE event_log (id integer PRIMARY KEY CHECK (id = 1), trimmed_through bigint NOT NULL)",
+      "INSERT INTO event_log (id, trimmed_through) VALUES (1, 0)"}},
 }};
 
 }  // namespace

@@ -438,6 +438,7 @@ struct PostgresDatabase::Impl {
     Task<Result> execute(std::string sql, Params params) override {
       co_return co_await run(c_, std::move(sql), std::move(params));
     }
+    void commit_done() noexcept { committed(); }
 
    private:
     Connection& c_;
@@ -474,6 +475,7 @@ Task<void> PostgresDatabase::transaction(std::function<Task<void>(Transaction&)>
   try {
     co_await body(tx);
     co_await run(c, std::string("COMMIT"), Params());
+    tx.commit_done();
   } catch (...) {
     failure = std::current_exception();
   }

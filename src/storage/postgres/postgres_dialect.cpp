@@ -48,6 +48,11 @@ class PostgresDialect final : public SqlDialect {
   // One lock for every keel process migrating the same database (core migrations and
   // resource changes alike): instances that start together apply each change exactly once.
   std::string_view migration_lock() const noexcept override { return "SELECT pg_advisory_xact_lock(74350001)"; }
+  bool serialises_writers() const noexcept override { return false; }
+  // Transaction-scoped: released by COMMIT or ROLLBACK, never left behind by a dropped connection.
+  std::string transaction_lock(std::int64_t key) const override {
+    return "SELECT pg_advisory_xact_lock(" + std::to_string(key) + ")";
+  }
   // Constraints are altered in place: tables are never rebuilt, foreign keys never switched off.
   std::string_view foreign_keys_off() const noexcept override { return ""; }
   std::string_view foreign_keys_on() const noexcept override { return ""; }

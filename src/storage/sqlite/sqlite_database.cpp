@@ -412,6 +412,7 @@ struct SqliteDatabase::Impl {
     Task<Result> execute(std::string sql, Params params) override {
       co_return db_.writer->exec(sql, params);
     }
+    void commit_done() noexcept { committed(); }
 
    private:
     Impl& db_;
@@ -482,8 +483,8 @@ struct SqliteDatabase::Impl {
       throw;
     }
     std::exception_ptr own_failure;
+    Tx tx(*this);
     try {
-      Tx tx(*this);
       co_await body(tx);
       writer->exec("RELEASE keel_tx", {});
     } catch (...) {
@@ -503,12 +504,14 @@ struct SqliteDatabase::Impl {
       mine->waiters.push_back(&parked);
       co_await parked.async_wait(asio::as_tuple(asio::use_awaitable));
       if (mine->failure) std::rethrow_exception(mine->failure);
+      tx.commit_done();
       co_return;
     }
     if (!mine->ended) commit_batch(mine);
     writer_lock.unlock();
     if (own_failure) std::rethrow_exception(own_failure);
     if (mine->failure) std::rethrow_exception(mine->failure);
+    tx.commit_done();
   }
 
   // On the writer thread: a statement that must run outside any transaction (PRAGMA).

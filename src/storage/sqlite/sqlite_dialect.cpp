@@ -46,6 +46,10 @@ class SqliteDialect final : public SqlDialect {
   bool alters_constraints() const noexcept override { return false; }
   std::string drop_table(std::string_view table) const override { return "DROP TABLE " + std::string(table); }
   std::string_view migration_lock() const noexcept override { return ""; }
+  // One writer connection, and every write transaction starts with BEGIN IMMEDIATE: writers
+  // already take turns, and commit in the order they wrote.
+  bool serialises_writers() const noexcept override { return true; }
+  std::string transaction_lock(std::int64_t) const override { return ""; }
   // Only honoured outside a transaction.
   std::string_view foreign_keys_off() const noexcept override { return "PRAGMA foreign_keys = OFF"; }
   std::string_view foreign_keys_on() const noexcept override { return "PRAGMA foreign_keys = ON"; }

@@ -101,6 +101,9 @@ TEST(Config, BadValuesNameTheVariable) {
       {{{"METRICS_TOKEN", "has a space in it, sadly"}}, "METRICS_TOKEN"},
       {{{"DB_STATEMENT_TIMEOUT", "0"}}, "DB_STATEMENT_TIMEOUT"},
       {{{"DB_STATEMENT_TIMEOUT", "forever"}}, "DB_STATEMENT_TIMEOUT"},
+      {{{"EVENTS_RETENTION", "0"}}, "EVENTS_RETENTION"},
+      {{{"EVENTS_RETENTION", "a day"}}, "EVENTS_RETENTION"},
+      {{{"EVENTS_RETENTION", "31536001"}}, "EVENTS_RETENTION"},
   };
   for (const auto& [env, variable] : cases) EXPECT_EQ(failing_variable(env), variable) << variable;
 }
@@ -108,6 +111,11 @@ TEST(Config, BadValuesNameTheVariable) {
 TEST(Config, DbStatementTimeoutDefaultsTo30SecondsAndTakesFractions) {
   EXPECT_EQ(load_config({}, {}).db_statement_timeout, std::chrono::seconds(30));
   EXPECT_EQ(load_config({{"DB_STATEMENT_TIMEOUT", "0.25"}}, {}).db_statement_timeout, std::chrono::milliseconds(250));
+}
+
+TEST(Config, EventsRetentionDefaultsToADay) {
+  EXPECT_EQ(load_config({}, {}).events_retention, std::chrono::seconds(86400));
+  EXPECT_EQ(load_config({{"EVENTS_RETENTION", "3600"}}, {}).events_retention, std::chrono::seconds(3600));
 }
 
 TEST(Config, TestEnvironmentAllowsCheapBcrypt) {

@@ -53,5 +53,37 @@ TEST(Background, AFailingJobWarnsOnceAPerStreakAndSaysWhenItRecovers) {
   EXPECT_EQ(count(log, "background job probe recovered after"), 1u) << log;
 }
 
+// Issue 14: the event sequencer runs right after a commit, not at its next tick. A wake runs a
+// job with an hour-long period at once; wakes during a run make exactly one more run.
+TEST(Background, AWokenJobRunsAtOnceAndWakesDuringARunMakeOneMore) {
+  std::atomic<int> runs{0};
+  std::atomic<bool> hold{false}, holding{false};
+  Background background;
+  const Background::Waker waker = background.every("woken", std::chrono::hours(1), [&]() -> Task<void> {
+    ++runs;
+    holding = hold.load();
+    while (hold) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a long run (test only)
+    holding = false;
+    co_return;
+  });
+  const auto wait_for = [&](int n) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (runs < n && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return runs.load();
+  };
+  waker.wake();
+  EXPECT_EQ(wait_for(1), 1);
+
+  hold = true;
+  waker.wake();
+  EXPECT_EQ(wait_for(2), 2);
+  while (!holding) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  for (int i = 0; i < 10; ++i) waker.wake();  // during the run: coalesced into one more
+  hold = false;
+  EXPECT_EQ(wait_for(3), 3);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(runs.load(), 3) << "ten wakes during one run make one run, not ten";
+}
+
 }  // namespace
 }  // namespace keel

@@ -105,6 +105,33 @@ TEST_P(DatabaseTest, TransactionCommitsOrRollsBackWhole) {
   EXPECT_EQ(query("SELECT n FROM t").rows.size(), 3u);
 }
 
+// Issue 14: the event log counts events and wakes its sequencer once their transaction
+// committed, never for one that rolled back.
+TEST_P(DatabaseTest, AfterCommitRunsOnceCommittedAndNeverAfterARollback) {
+  exec("CREATE TABLE t (n BIGINT UNIQUE)");
+  int calls = 0;
+  bool visible_when_called = false;
+  run_sync([&] {
+    return db().transaction([&](Transaction& tx) -> Task<void> {
+      co_await tx.execute("INSERT INTO t (n) VALUES (1)");
+      tx.after_commit([&] {
+        ++calls;
+        visible_when_called = query("SELECT n FROM t").rows.size() == 1;  // from another connection
+      });
+    });
+  });
+  EXPECT_EQ(calls, 1);
+  EXPECT_TRUE(visible_when_called) << "called once the commit is visible to others";
+  EXPECT_THROW(run_sync([&] {
+                 return db().transaction([&](Transaction& tx) -> Task<void> {
+                   tx.after_commit([&] { ++calls; });
+                   co_await tx.execute("INSERT INTO t (n) VALUES (1)");  // conflict: rolled back
+                 });
+               }),
+               Error);
+  EXPECT_EQ(calls, 1);
+}
+
 TEST_P(DatabaseTest, ManyConcurrentTransactionsLoseNoWrite) {
   exec("CREATE TABLE counter (n BIGINT)");
   exec("CREATE TABLE log (i BIGINT)");

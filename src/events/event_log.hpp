@@ -1,0 +1,93 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/async.hpp"
+#include "storage/database.hpp"
+
+namespace keel {
+class Clock;
+class CounterCell;
+class Metrics;
+}  // namespace keel
+
+namespace keel::events {
+
+/// One change, as a feature records it (API.md §9). The log adds id, seq and at.
+struct Event {
+  std::string type;      // "tasks.created", "users.deleted", "auth.logged_in", ...
+  std::string resource;  // "tasks", "users", "auth"
+  std::string record_id;
+  std::optional<std::string> actor_id;  // the user who acted; none for keel itself
+  std::string data;      // a JSON object's text: the record as an admin GETs it; never a secret
+};
+
+/// A page of GET /api/events, rendered: `{"data":[events],"meta":{"nextSince":…,"headSeq":…}}`.
+struct EventPage {
+  std::string json;
+  std::int64_t next_since = 0;
+  std::int64_t head_seq = 0;
+};
+
+struct EventLogOptions {
+  std::chrono::seconds retention{86400};  // EVENTS_RETENTION
+};
+
+/// The event log (API.md §9; docs/architecture.md, Events): every change writes its event in
+/// the change's own transaction, and readers follow `seq`, which grows in commit order. Where
+/// the database commits concurrent transactions in any order (PostgreSQL), rows are inserted
+/// unnumbered and sequence() numbers the committed ones in one ordered step; where it has one
+/// writer (SQLite), rows are numbered as they are inserted. Readers only see numbered rows.
+class EventLog {
+ public:
+  /// Every family /metrics shows for events exists from here on, at zero.
+  EventLog(storage::Database& db, const Clock& clock, Metrics& metrics, EventLogOptions options);
+
+  /// Writes the event inside `tx`, the transaction of the change: it commits or rolls back with
+  /// it. Throws keel::Error from the database (the change then rolls back too).
+  Task<void> record(storage::Transaction& tx, Event event);
+  /// The same for several events of one change (a delete and its cascades), in this order.
+  Task<void> record(storage::Transaction& tx, std::vector<Event> events);
+
+  /// Whether committed rows wait for sequence() before readers see them (not on SQLite).
+  bool needs_sequencer() const noexcept { return needs_sequencer_; }
+  /// Called (on the committing thread, quickly) after each commit that wrote events, where
+  /// needs_sequencer(): the App wakes the sequencer job with it.
+  void on_committed(std::function<void()> wake) { wake_ = std::move(wake); }
+  /// One sequencer step: numbers every committed, unnumbered row in insert order, above every
+  /// seq given so far, in one transaction that instances take in turns. Returns how many rows
+  /// it numbered (0 where !needs_sequencer()). Throws keel::Error from the database.
+  Task<std::int64_t> sequence();
+
+  /// Up to `limit` events with seq > `since`, in seq order. Throws Error::validation with
+  /// details.since = "resync required" when events after `since` were trimmed already.
+  Task<EventPage> read(std::int64_t since, std::int64_t limit);
+
+  /// Deletes events older than the retention in batches of `kTrimBatch` rows, oldest seq first,
+  /// never beyond `up_to_seq` (what a relay published, when there is one) and never past a
+  /// younger event (the retained ones stay a contiguous run of seq). Returns how many it
+  /// deleted. Throws keel::Error from the database.
+  Task<std::int64_t> trim(std::optional<std::int64_t> up_to_seq = std::nullopt);
+
+  static constexpr std::int64_t kTrimBatch = 1000;
+
+ private:
+  void count_after_commit(storage::Transaction& tx, std::size_t n);
+
+  storage::Database& db_;
+  const Clock& clock_;
+  EventLogOptions options_;
+  bool needs_sequencer_;
+  std::function<void()> wake_;
+  CounterCell& written_;
+  std::string lock_;       // the sequencer's turn-taking statement
+  std::string read_;       // events after $1, at most $2
+  std::string trim_scan_;  // the oldest numbered rows up to $1: seq, at
+};
+
+}  // namespace keel::events
