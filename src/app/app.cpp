@@ -15,6 +15,8 @@
 
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
+#include "events/amqp_url.hpp"
+#include "events/event_relay.hpp"
 #include "events/event_routes.hpp"
 #include "resources/resource_routes.hpp"
 #include "resources/resource_schema.hpp"
@@ -103,6 +105,10 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
       cpu_pool_(cores(), 64 * cores()),
       db_(open_database(config_, pool_, metrics_)),
       events_(*db_, clock, metrics_, events::EventLogOptions{.retention = config_.events_retention}),
+      relay_(config_.amqp_url.empty()
+                 ? nullptr
+                 : std::make_unique<events::EventRelay>(
+                       events_, metrics_, events::AmqpPublisherOptions{.url = events::parse_amqp_url(config_.amqp_url)})),
       jwt_secret_(resolve_jwt_secret(config_)),
       cursors_(cursor_key(jwt_secret_)),
       declarations_(load_declarations(config_)),
@@ -148,7 +154,9 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
 
   // Each feature adds its routes to the router and describes them in the OpenAPI registry.
   openapi::Routes routes(router_, api_docs_);
-  ops::add_routes(routes, *db_, metrics_, config_.metrics_token);
+  std::vector<ops::OptionalCheck> optional_checks;
+  if (relay_) optional_checks.push_back({"broker", [relay = relay_.get()] { return relay->broker_up(); }});
+  ops::add_routes(routes, *db_, metrics_, config_.metrics_token, std::move(optional_checks));
   auth::add_routes(routes, auth_);
   users::add_routes(routes, users_, model_.roles());
   events::add_routes(routes, events_);
@@ -189,8 +197,19 @@ void App::start() {
                                                           [this]() -> Task<void> { co_await events_.sequence(); });
     events_.on_committed([sequencer] { sequencer.wake(); });
   }
-  // Retention: every instance trims (deleting twice is harmless), in batches.
-  background_.every("event retention", std::chrono::seconds(10), [this]() -> Task<void> { co_await events_.trim(); });
+  // RabbitMQ: the relay publishes what became readable, woken by it, and looks every 200 ms
+  // (events other instances wrote; the broker's state while idle). Its own thread does the
+  // blocking librabbitmq calls.
+  if (relay_) {
+    const Background::Waker relay = background_.every("event relay", std::chrono::milliseconds(200),
+                                                      [this] { return relay_->run(); });
+    events_.on_readable([relay] { relay.wake(); });
+  }
+  // Retention: every instance trims (deleting twice is harmless), in batches; with a relay,
+  // only what the broker confirmed.
+  background_.every("event retention", std::chrono::seconds(10), [this]() -> Task<void> {
+    co_await events_.trim(relay_ ? std::optional<std::int64_t>(relay_->published()) : std::nullopt);
+  });
   background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
     counters_.prune();
     co_return;
@@ -220,6 +239,7 @@ void App::start() {
 void App::stop() {
   if (server_) server_->stop();
   background_.stop();
+  if (relay_) relay_->stop();  // after the jobs: no relay step runs now
   // Writes still under way complete now, while the loops awaiting them (server, background)
   // are stopped but alive; finishing later would post to destroyed loops.
   if (db_) db_->stop();

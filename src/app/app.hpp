@@ -34,6 +34,10 @@ namespace spdlog {
 class logger;
 }
 
+namespace keel::events {
+class EventRelay;
+}
+
 namespace keel::app {
 
 /// Opens the database DATABASE_URL names (storage::open_database, which throws when it can't).
@@ -84,6 +88,7 @@ class App {
   BlockingPool cpu_pool_;  // bcrypt: kept apart so a login storm never queues database work
   std::unique_ptr<storage::Database> db_;
   events::EventLog events_;
+  std::unique_ptr<events::EventRelay> relay_;  // with AMQP_URL
   std::string jwt_secret_;
   lists::CursorCodec cursors_;
   resources::Declarations declarations_;

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
@@ -64,6 +65,33 @@ std::int64_t integer(const storage::Value& v) {
 
 const std::string& text(const storage::Value& v) { return std::get<std::string>(v); }
 
+// One row of kRead as the §9 envelope.
+void append_event(std::string& out, const std::vector<storage::Value>& row) {
+  out += "{\"id\":";
+  append_json_string(out, text(row[1]));
+  out += ",\"seq\":" + std::to_string(integer(row[0])) + ",\"type\":";
+  append_json_string(out, text(row[2]));
+  out += ",\"resource\":";
+  append_json_string(out, text(row[3]));
+  out += ",\"recordId\":";
+  append_json_string(out, text(row[4]));
+  out += ",\"actorId\":";
+  if (const auto* actor = std::get_if<std::string>(&row[5])) {
+    append_json_string(out, *actor);
+  } else {
+    out += "null";
+  }
+  out += ",\"at\":";
+  append_json_string(out, text(row[6]));
+  out += ",\"data\":";
+  out += text(row[7]);  // JSON the log wrote itself
+  out += '}';
+}
+
+constexpr std::string_view kRelayState = "SELECT trimmed_through, published_through FROM event_log WHERE id = 1";
+constexpr std::string_view kSetPublished =
+    "UPDATE event_log SET published_through = $1 WHERE id = 1 AND (published_through IS NULL OR published_through < $1)";
+
 }  // namespace
 
 EventLog::EventLog(storage::Database& db, const Clock& clock, Metrics& metrics, EventLogOptions options)
@@ -117,7 +145,11 @@ Task<void> EventLog::record(storage::Transaction& tx, std::vector<Event> events)
 void EventLog::count_after_commit(storage::Transaction& tx, std::size_t n) {
   tx.after_commit([this, n] {
     written_.inc(static_cast<double>(n));
-    if (needs_sequencer_ && wake_) wake_();
+    if (needs_sequencer_) {
+      if (wake_) wake_();
+    } else if (readable_) {
+      readable_();
+    }
   });
 }
 
@@ -140,12 +172,12 @@ Task<std::int64_t> EventLog::sequence() {
     total += numbered;
     if (numbered < kSequenceBatch) break;
   }
+  if (total > 0 && readable_) readable_();
   co_return total;
 }
 
 Task<EventPage> EventLog::read(std::int64_t since, std::int64_t limit) {
-  storage::Params params{since, limit};
-  const storage::Result rows = co_await db_.query(read_, std::move(params));
+  const storage::Result rows = co_await rows_after(since, limit);
   const storage::Result head = co_await db_.query(std::string(kHead));
   const std::int64_t trimmed = head.rows.empty() ? 0 : integer(head.rows[0][0]);
   const std::int64_t newest = head.rows.empty() ? 0 : integer(head.rows[0][1]);
@@ -160,33 +192,55 @@ Task<EventPage> EventLog::read(std::int64_t since, std::int64_t limit) {
   out.reserve(256 + rows.rows.size() * 256);
   out += "{\"data\":[";
   for (std::size_t i = 0; i < rows.rows.size(); ++i) {
-    const auto& row = rows.rows[i];
-    const std::int64_t seq = integer(row[0]);
-    page.next_since = seq;
+    page.next_since = integer(rows.rows[i][0]);
     if (i > 0) out += ',';
-    out += "{\"id\":";
-    append_json_string(out, text(row[1]));
-    out += ",\"seq\":" + std::to_string(seq) + ",\"type\":";
-    append_json_string(out, text(row[2]));
-    out += ",\"resource\":";
-    append_json_string(out, text(row[3]));
-    out += ",\"recordId\":";
-    append_json_string(out, text(row[4]));
-    out += ",\"actorId\":";
-    if (const auto* actor = std::get_if<std::string>(&row[5])) {
-      append_json_string(out, *actor);
-    } else {
-      out += "null";
-    }
-    out += ",\"at\":";
-    append_json_string(out, text(row[6]));
-    out += ",\"data\":";
-    out += text(row[7]);  // JSON the log wrote itself
-    out += '}';
+    append_event(out, rows.rows[i]);
   }
   out += "],\"meta\":{\"nextSince\":" + std::to_string(page.next_since) +
          ",\"headSeq\":" + std::to_string(page.head_seq) + "}}";
   co_return page;
+}
+
+Task<storage::Result> EventLog::rows_after(std::int64_t since, std::int64_t limit) {
+  storage::Params params{since, limit};
+  co_return co_await db_.query(read_, std::move(params));
+}
+
+Task<std::vector<LoggedEvent>> EventLog::after(std::int64_t since, std::int64_t limit) {
+  const storage::Result rows = co_await rows_after(since, limit);
+  std::vector<LoggedEvent> out;
+  out.reserve(rows.rows.size());
+  for (const auto& row : rows.rows) {
+    LoggedEvent e{integer(row[0]), text(row[1]), text(row[2]), {}};
+    e.json.reserve(256 + text(row[7]).size());
+    append_event(e.json, row);
+    out.push_back(std::move(e));
+  }
+  co_return out;
+}
+
+Task<std::int64_t> EventLog::head_seq() {
+  const storage::Result head = co_await db_.query(std::string(kHead));
+  if (head.rows.empty()) co_return 0;
+  co_return std::max(integer(head.rows[0][0]), integer(head.rows[0][1]));
+}
+
+Task<std::int64_t> EventLog::relay_start() {
+  const storage::Result r = co_await db_.query(std::string(kRelayState));
+  if (r.rows.empty()) co_return 0;
+  const std::int64_t trimmed = integer(r.rows[0][0]);
+  const auto* published = std::get_if<std::int64_t>(&r.rows[0][1]);
+  if (published && *published < trimmed) {
+    spdlog::warn("events: seq {} to {} were trimmed before the broker confirmed them (the relay was off, or "
+                 "AMQP_URL was unset, longer than EVENTS_RETENTION); publishing from seq {}",
+                 *published + 1, trimmed, trimmed + 1);
+  }
+  co_return published ? std::max(*published, trimmed) : trimmed;
+}
+
+Task<void> EventLog::set_published_through(std::int64_t seq) {
+  storage::Params params{seq};
+  co_await db_.execute(std::string(kSetPublished), std::move(params));
 }
 
 Task<std::int64_t> EventLog::trim(std::optional<std::int64_t> up_to_seq) {

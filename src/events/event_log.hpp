@@ -34,6 +34,14 @@ struct EventPage {
   std::int64_t head_seq = 0;
 };
 
+/// A committed, numbered event as the relay publishes it: `json` is the whole §9 envelope.
+struct LoggedEvent {
+  std::int64_t seq = 0;
+  std::string id;
+  std::string type;
+  std::string json;
+};
+
 struct EventLogOptions {
   std::chrono::seconds retention{86400};  // EVENTS_RETENTION
 };
@@ -59,6 +67,10 @@ class EventLog {
   /// Called (on the committing thread, quickly) after each commit that wrote events, where
   /// needs_sequencer(): the App wakes the sequencer job with it.
   void on_committed(std::function<void()> wake) { wake_ = std::move(wake); }
+  /// Called (quickly, never blocking) when new events became readable: after a commit that wrote
+  /// some where rows are numbered at insert, after a sequencer step that numbered some elsewhere.
+  /// The App wakes the relay with it. Set before the first write.
+  void on_readable(std::function<void()> wake) { readable_ = std::move(wake); }
   /// One sequencer step: numbers every committed, unnumbered row in insert order, above every
   /// seq given so far, in one transaction that instances take in turns. Returns how many rows
   /// it numbered (0 where !needs_sequencer()). Throws keel::Error from the database.
@@ -67,6 +79,19 @@ class EventLog {
   /// Up to `limit` events with seq > `since`, in seq order. Throws Error::validation with
   /// details.since = "resync required" when events after `since` were trimmed already.
   Task<EventPage> read(std::int64_t since, std::int64_t limit);
+
+  /// Up to `limit` numbered events with seq > `since`, in seq order, each rendered (for the
+  /// relay; readers behind trimmed events get fewer, never an error). Throws keel::Error.
+  Task<std::vector<LoggedEvent>> after(std::int64_t since, std::int64_t limit);
+  /// The newest seq given (or trimmed). Throws keel::Error.
+  Task<std::int64_t> head_seq();
+
+  /// Where the relay goes on from: the last seq a broker confirmed, or, when none was recorded or
+  /// events after it were trimmed meanwhile (a relay that was off), the last trimmed seq: the
+  /// relay then publishes every retained event. Throws keel::Error.
+  Task<std::int64_t> relay_start();
+  /// Records that a broker confirmed every event up to `seq`. Throws keel::Error.
+  Task<void> set_published_through(std::int64_t seq);
 
   /// Deletes events older than the retention in batches of `kTrimBatch` rows, oldest seq first,
   /// never beyond `up_to_seq` (what a relay published, when there is one) and never past a
@@ -78,12 +103,14 @@ class EventLog {
 
  private:
   void count_after_commit(storage::Transaction& tx, std::size_t n);
+  Task<storage::Result> rows_after(std::int64_t since, std::int64_t limit);
 
   storage::Database& db_;
   const Clock& clock_;
   EventLogOptions options_;
   bool needs_sequencer_;
   std::function<void()> wake_;
+  std::function<void()> readable_;
   CounterCell& written_;
   std::string lock_;       // the sequencer's turn-taking statement
   std::string read_;       // events after $1, at most $2

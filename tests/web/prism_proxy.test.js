@@ -352,6 +352,12 @@ async function run(s, email) {
   await s.call('DELETE', `/api/v1/projects/${projectId}`, { token, expect: 204 });
   await s.call('GET', `/api/v1/tasks/${ids[1]}`, { token, expect: 404 });  // cascaded
 
+  // The event log (admins): pages follow since.
+  const events = await s.call('GET', '/api/v1/events?since=0&limit=5', { token: adminToken, expect: 200 });
+  const next = events.json?.meta?.nextSince;
+  await s.call('GET', `/api/v1/events?since=${next}&limit=1000`, { token: adminToken, expect: 200 });
+  await s.call('GET', '/api/v1/events', { token, expect: 403 });
+
   // Signing out.
   await s.call('POST', '/api/v1/auth/logout', { token, body: { refreshToken: refreshed.json.refreshToken }, expect: 204 });
   await s.call('POST', '/api/v1/auth/logout', { token: 'not.a.jwt', body: { refreshToken: refreshed.json.refreshToken }, expect: 401 });

@@ -62,18 +62,21 @@ const std::array<Migration, 5> kMigrations = {{
     // PostgreSQL rows are inserted with seq NULL at insert position `pos`, and the sequencer
     // numbers them once committed; the partial index finds those still waiting. `event_log`
     // keeps the highest seq trimmed: a reader behind it missed events (resync required), and
-    // numbering goes on above it when trimming emptied the table.
+    // numbering goes on above it when trimming emptied the table; and the highest seq the
+    // RabbitMQ relay got confirmed (NULL until a relay ran).
     {5,
      "event log",
      {"CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type TEXT NOT NULL, "
       "resource TEXT NOT NULL, record_id TEXT NOT NULL, actor_id TEXT, at TEXT NOT NULL, data TEXT NOT NULL)",
-      "CREATE TABLE event_log (id INTEGER PRIMARY KEY CHECK (id = 1), trimmed_through INTEGER NOT NULL)",
+      "CREATE TABLE event_log (id INTEGER PRIMARY KEY CHECK (id = 1), trimmed_through INTEGER NOT NULL, "
+      "published_through INTEGER)",
       "INSERT INTO event_log (id, trimmed_through) VALUES (1, 0)"},
      {"CREATE TABLE events (pos bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, seq bigint UNIQUE, "
       "id uuid NOT NULL, type text NOT NULL, resource text NOT NULL, record_id uuid NOT NULL, actor_id uuid, "
       "at timestamptz NOT NULL, data text NOT NULL)",
       "CREATE INDEX events_unsequenced ON events (pos) WHERE seq IS NULL",
-      "CREATE TABLE event_log (id integer PRIMARY KEY CHECK (id = 1), trimmed_through bigint NOT NULL)",
+      "CREATE TABLE event_log (id integer PRIMARY KEY CHECK (id = 1), trimmed_through bigint NOT NULL, "
+      "published_through bigint)",
       "INSERT INTO event_log (id, trimmed_through) VALUES (1, 0)"}},
 }};
 
