@@ -3,18 +3,32 @@
 # database, every create that was answered 201 is there with exactly the values sent, and every
 # stored record is whole: one of the creates that were sent, with all its values. A real
 # process, real signals, real HTTP (curl).
-# Usage: crash_test.sh <path-to-keel> <resources.yaml> [sqlite|postgres]
+# With the events relay (API.md §9): every acknowledged create's event reaches RabbitMQ once the
+# relay resumes after the restart. keel runs with AMQP_URL; a durable queue of the test's own,
+# bound to keel.events before the first start, collects what it publishes. Partway through the
+# stream the broker is stopped (writes go on, the relay falls behind), keel is killed while it is
+# away, the broker comes back and keel restarts: what was published before the kill and the
+# backlog after the restart must hold a tasks.created for every create answered 201 (duplicates
+# are allowed, at least once, and counted). So the relay must keep its place only after the
+# broker's confirms, and resume right after it.
+# Usage: crash_test.sh <path-to-keel> <resources.yaml> [sqlite|postgres] [keel_test_amqp_queue]
 # On postgres it needs KEEL_TEST_POSTGRES_URL (make test sets it) and works in a schema of its
-# own; without the variable it exits 77 (skipped).
+# own; without the variable it exits 77 (skipped). Given the queue tool (ctest gives it) it needs
+# the broker of scripts/with-rabbitmq.sh (KEEL_TEST_AMQP_URL, KEEL_TEST_AMQP_CTL; make test sets
+# them) and fails without it; without the tool the events are not checked.
 set -uo pipefail
 keel=$(realpath "$1")
 resources=$(realpath "$2")
 backend="${3:-sqlite}"
+amqp_queue_tool="${4:+$(realpath "$4")}"
 work=$(mktemp -d)
 pid=""
 schema=""
+queue=""
+broker_stopped=""
 workers=()
-# How many creates to see acknowledged before the kill, and the most time to wait for them.
+# How many creates to see acknowledged before the kill, and the most time to wait for them. With
+# the relay: that many with the broker up, then that many more with it stopped.
 acked_before_kill=400
 stream_seconds=8
 
@@ -25,6 +39,8 @@ cleanup() {
   if [ -n "$schema" ]; then
     "$psql_bin" "$KEEL_TEST_POSTGRES_URL" -qAt -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1
   fi
+  [ -n "$broker_stopped" ] && "$KEEL_TEST_AMQP_CTL" start
+  [ -n "$queue" ] && "$amqp_queue_tool" delete "$queue"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,6 +72,17 @@ esac
 # A fixed JWT secret, so the token of the first run is still good after the restart.
 export APP_ENV=test JWT_SECRET="crash-test-secret-that-is-long-enough-0123456789" BCRYPT_COST=10 \
        DATABASE_URL="$database_url" RESOURCES_FILE="$resources" PORT=0 LOG_LEVEL=info
+unset AMQP_URL
+
+# The events relay: a durable queue of our own gets every event keel publishes, from before the
+# first start, across the broker's stop and start.
+if [ -n "$amqp_queue_tool" ]; then
+  [ -n "${KEEL_TEST_AMQP_URL:-}" ] && [ -n "${KEEL_TEST_AMQP_CTL:-}" ] ||
+    die "set KEEL_TEST_AMQP_URL and KEEL_TEST_AMQP_CTL to check the events (make test runs ctest under scripts/with-rabbitmq.sh)"
+  queue="keel.crash-test.$backend.$$.$RANDOM"
+  "$amqp_queue_tool" declare "$queue" || { queue=""; die "cannot declare the queue on $KEEL_TEST_AMQP_URL"; }
+  export AMQP_URL="$KEEL_TEST_AMQP_URL"
+fi
 
 port=""
 start_keel() {  # start_keel LOG: starts keel in the background, sets pid and port
@@ -128,13 +155,25 @@ for n in 1 2 3 4; do
   worker "$n" &
   workers+=($!)
 done
-deadline=$(( $(date +%s) + stream_seconds ))
 acked=0
-while [ "$(date +%s)" -lt "$deadline" ]; do
-  acked=$(cat "$work"/acked.* 2>/dev/null | wc -l)
-  [ "$acked" -ge "$acked_before_kill" ] && break
-  sleep 0.05
-done
+await_acked() {  # await_acked N: until N creates were acknowledged, or stream_seconds passed
+  local deadline=$(( $(date +%s) + stream_seconds ))
+  while [ "$(date +%s)" -lt "$deadline" ]; do
+    acked=$(cat "$work"/acked.* 2>/dev/null | wc -l)
+    [ "$acked" -ge "$1" ] && return 0
+    sleep 0.05
+  done
+}
+await_acked "$acked_before_kill"
+if [ -n "$queue" ]; then
+  # The broker goes away mid-stream; the creates acknowledged after that are the relay's backlog
+  # when keel is killed.
+  "$KEEL_TEST_AMQP_CTL" stop || die "cannot stop the test broker"
+  broker_stopped=1
+  acked_while_broker_down=$(cat "$work"/acked.* 2>/dev/null | wc -l)
+  await_acked $((acked_while_broker_down + acked_before_kill))
+  acked_while_broker_down=$(( $(cat "$work"/acked.* | wc -l) - acked_while_broker_down ))
+fi
 kill -9 "$pid"
 wait "$pid" 2>/dev/null
 pid=""
@@ -147,6 +186,12 @@ echo "crash ($backend): $sent creates sent, $acked acknowledged before SIGKILL"
 check "creates were acknowledged before the kill" test "$acked" -gt 0
 check "the kill cut the stream (each writer's last create got no answer)" test "$sent" -ge $((acked + 4))
 check "every answer before the kill was 201" test ! -s "$work/unexpected"
+if [ -n "$queue" ]; then
+  echo "crash ($backend): $acked_while_broker_down of them while the broker was stopped"
+  check "creates were acknowledged while the broker was stopped (a backlog at the kill)" test "$acked_while_broker_down" -gt 0
+  "$KEEL_TEST_AMQP_CTL" start || die "cannot start the test broker again"
+  broker_stopped=""
+fi
 [ -s "$work/unexpected" ] && head -n 5 "$work/unexpected"
 
 cat "$work"/sent.* > "$work/sent"
@@ -221,9 +266,41 @@ check "at least the acknowledged tasks are stored ($listed >= $acked)" test "$li
 check "at most the in-flight creates were stored unacknowledged ($listed <= $acked + 4)" test "$listed" -le $((acked + 4))
 
 # The restarted keel takes writes as before.
-after=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/tasks" -H "Authorization: Bearer $token" \
+after=$(curl -s -w '\n%{http_code}' -X POST "$base/api/tasks" -H "Authorization: Bearer $token" \
           -H 'Content-Type: application/json' -d "{\"title\":\"after\",\"project\":\"$project_id\"}")
-check "creates work after the restart" test "$after" = 201
+check "creates work after the restart" test "${after##*$'\n'}" = 201
+
+# Every acknowledged create's event was published: before the kill, or by the restarted relay
+# from where it had got to (the create after the restart too). The queue holds every event since
+# before the first start: auth.registered, projects.created, one tasks.created per stored task
+# and the one after the restart, and duplicates (at least once).
+if [ -n "$queue" ]; then
+  json_field id "${after%$'\n'*}"
+  after_id=$field
+  expected=$((listed + 3))
+  "$amqp_queue_tool" drain "$queue" "$expected" 60 > "$work/published" || die "cannot drain $queue"
+  messages=$(wc -l < "$work/published")
+  declare -A created_events
+  while IFS=$'\t' read -r key _ record; do
+    [ "$key" = tasks.created ] && created_events[$record]=$(( ${created_events[$record]:-0} + 1 ))
+  done < "$work/published"
+  unpublished=0
+  once=0
+  while IFS=$'\t' read -r title _ _ _ _ answer; do
+    json_field id "$answer"
+    n=${created_events[$field]:-0}
+    [ "$n" -eq 1 ] && once=$((once + 1))
+    if [ "$n" -eq 0 ]; then
+      unpublished=$((unpublished + 1))
+      [ $unpublished -le 3 ] && echo "  no tasks.created on $queue for $title ($field)"
+    fi
+  done < <(cat "$work/acked"; printf 'after\t-\t-\t-\t-\t{"id":"%s"}\n' "$after_id")
+  duplicates=$(cut -f2 "$work/published" | sort | uniq -d | wc -l)
+  echo "crash ($backend): $messages messages on $queue for $expected events ($duplicates events more than once);" \
+       "$once of the $((acked + 1)) acknowledged creates published exactly once"
+  check "every acknowledged create's event was published once the relay resumed ($unpublished missing)" test $unpublished -eq 0
+  check "no event is missing from the queue ($messages messages, $expected events)" test "$messages" -ge "$expected"
+fi
 
 kill -TERM "$pid"
 wait "$pid"
