@@ -207,8 +207,12 @@ void App::start() {
   }
   // Retention: every instance trims (deleting twice is harmless), in batches; with a relay,
   // only what the broker confirmed.
+  // (The bound is worked out before the co_await: GCC 12 evaluated both arms of a ?: inside a
+  // co_await's operand, and so read relay_->published() through a null relay_.)
   background_.every("event retention", std::chrono::seconds(10), [this]() -> Task<void> {
-    co_await events_.trim(relay_ ? std::optional<std::int64_t>(relay_->published()) : std::nullopt);
+    std::optional<std::int64_t> bound;
+    if (relay_) bound = relay_->published();
+    co_await events_.trim(bound);
   });
   background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
     counters_.prune();

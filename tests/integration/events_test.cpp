@@ -396,6 +396,25 @@ TEST_F(EventsKeptAMinute, ReadersBehindTrimmedEventsAreToldToResync) {
   EXPECT_EQ(after[0].at("seq").as_int64(), old_head + 2);
 }
 
+// Nobody calls trim() here: keel's own retention job (every 10 s, a real timer) trims the expired
+// events, so a reader behind them is told to resync within its period; and keel is still serving
+// after the job ran. (The job once read the relay's place through a null relay, keel without
+// AMQP_URL, and keel died 10 s after every start.)
+TEST_F(EventsKeptAMinute, TheRetentionJobTrimsExpiredEventsByItself) {
+  const Account ada = fixtures::sign_up(client, "ada@example.com");
+  fixtures::create(client, "projects", {{"name", "old"}}, ada);
+  ASSERT_EQ(get_events(client, admin, "?since=0").status, 200);
+  clock.advance(std::chrono::seconds(61));
+
+  HttpResponse res = get_events(client, admin, "?since=0");
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+       res.status == 200 && std::chrono::steady_clock::now() < until; res = get_events(client, admin, "?since=0")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  expect_error(res, 400, "VALIDATION_ERROR");
+  EXPECT_EQ(client.get("/healthz").status, 200);
+}
+
 TEST_F(Events, WrittenEventsAreCountedOnMetrics) {
   const auto count = [&] {
     const std::string text = client.get("/metrics").body;
