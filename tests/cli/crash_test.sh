@@ -302,8 +302,12 @@ if [ -n "$queue" ]; then
   check "no event is missing from the queue ($messages messages, $expected events)" test "$messages" -ge "$expected"
 fi
 
+# The restarted keel was up all along (its background jobs ran: the retention job's first run is
+# 10 s after the start) and stops cleanly.
 kill -TERM "$pid"
 wait "$pid"
+stopped=$?
 pid=""
+check "the restarted keel stopped cleanly on SIGTERM (exit $stopped)" test "$stopped" -eq 0
 echo "crash ($backend): $pass passed, $failures failed"
 [ $failures -eq 0 ]
