@@ -6,15 +6,23 @@
 #   BENCH_DURATION   seconds per wrk run (default 5)
 #   BENCH_REPEATS    wrk runs per target and connection count; the median is quoted (default 3)
 #   BENCH_CONNS      connection counts, space separated (default "64 256")
+#   BENCH_BASELINE_KEEL  optional: another keel binary (e.g. a build of an older commit); POST
+#                    /api/tasks is then measured on it and on this build, alternating, each on a
+#                    fresh seeded database, and quoted as a ratio (docs/benchmarks.md, the event log)
 #
 # What it does: starts nginx (own config, 1 worker, access_log off) and keel (THREADS=1,
 # APP_ENV=production: JSON access log to a file, metrics, request id) on free loopback ports,
 # runs wrk -t1 against both, interleaved, and prints medians and the keel/nginx ratio. Other
 # endpoints are measured with `measure` (see "Endpoints" below) and quoted as a ratio to
 # keel's own /healthz in the same run. The report also goes to <build-dir>/bench-report.txt.
+# It runs under a throwaway RabbitMQ broker (scripts/with-rabbitmq.sh, which installs it): unless
+# KEEL_TEST_AMQP_URL is set already, it starts itself again under one.
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: bench/run.sh <build-dir>}
+if [ -z "${KEEL_TEST_AMQP_URL:-}" ]; then
+  exec "$(dirname "$0")/../scripts/with-rabbitmq.sh" "$0" "$@"
+fi
 DURATION=${BENCH_DURATION:-5}
 REPEATS=${BENCH_REPEATS:-3}
 read -r -a CONNS <<<"${BENCH_CONNS:-64 256}"
@@ -61,6 +69,8 @@ cleanup() {
   for pid in "${EXTRA_PIDS[@]}"; do stop_process keel "$pid" TERM 15; done
   [ -z "$KEEL_PID" ] || stop_process keel "$KEEL_PID" TERM 15
   [ -z "$NGINX_PID" ] || stop_process nginx "$NGINX_PID" QUIT 5
+  # (The relay section's queue: gone with a throwaway broker anyway, but not with one passed in.)
+  [ -z "${AMQP_QUEUE:-}" ] || "$AMQP_QUEUE_TOOL" delete "$AMQP_QUEUE" || true
   if [ "$rc" -ne 0 ]; then
     [ ! -s "$TMP/keel.log" ] || { log "last lines of keel's log:"; tail -n 20 "$TMP/keel.log" >&2; }
     [ ! -s "$TMP/nginx-error.log" ] || { log "nginx error log:"; tail -n 20 "$TMP/nginx-error.log" >&2; }
@@ -145,17 +155,26 @@ start_keel() {
 # start_extra_keel DATABASE_URL [VAR=value ...]: another keel instance (THREADS=1, production
 # defaults, plus the given settings); sets EXTRA_URL to its URL. Its pid joins EXTRA_PIDS for the
 # cleanup, so it must not run in a subshell (no $(...)): the pid would be lost and keel left running.
+# EXTRA_BIN (default: the private copy of this build's keel) is the binary it starts.
 start_extra_keel() {
   local port pid url=$1
   shift
   port=$(free_port)
   env APP_ENV=production JWT_SECRET="$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" THREADS=1 \
     PORT="$port" HOST=127.0.0.1 DATABASE_URL="$url" LOG_LEVEL=info "$@" \
-    "$TMP/keel" >>"$TMP/keel.log" 2>&1 &
+    "${EXTRA_BIN:-$TMP/keel}" >>"$TMP/keel.log" 2>&1 &
   pid=$!
   EXTRA_PIDS+=("$pid")
   wait_http keel "$pid" "http://127.0.0.1:$port/healthz"
   EXTRA_URL="http://127.0.0.1:$port"
+  EXTRA_PID=$pid
+}
+
+stop_extra_keel() { # stop_extra_keel PID: SIGTERM, and no longer one for the cleanup
+  local pid=$1 kept=() p
+  stop_process keel "$pid" TERM 15
+  for p in "${EXTRA_PIDS[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  EXTRA_PIDS=("${kept[@]}")
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -196,6 +215,7 @@ fmt_ms() { awk -v v="$1" 'BEGIN { printf (v < 10) ? "%.2fms" : "%.1fms", v }'; }
 
 REPORT=()                   # report lines, printed at the end
 declare -A KEEL_HEALTHZ_RPS # connections -> keel /healthz median req/s, the reference for `measure`
+declare -A MEASURED_RPS     # "NAME c=C" -> median req/s of `measure`, for ratios between two of them
 
 # Collects REPEATS runs into the arrays named by the caller: <prefix>_rps, _p99, _non2xx, _errs.
 record() { # record PREFIX "rps p99 non2xx errs"
@@ -253,6 +273,7 @@ measure() {
     done
     local k_rps k_p99
     k_rps=$(median "${keel_rps[@]}") k_p99=$(median "${keel_p99[@]}")
+    MEASURED_RPS["$name c=$conns"]=$k_rps
     REPORT+=("$(printf '%-13s c=%-4s keel %8s req/s   ratio to keel /healthz %s  p99 keel %s%s' \
       "$name" "$conns" "$(thousands "$k_rps")" "$(ratio "$k_rps" "${KEEL_HEALTHZ_RPS[$conns]:-0}")" "$(fmt_ms "$k_p99")" \
       "$(problems keel "$(sum "${keel_non2xx[@]}")" "$(sum "${keel_errs[@]}")")")")
@@ -444,11 +465,63 @@ resources_bench() {
     # Durability's price: the same creates with SQLITE_SYNCHRONOUS=full (the default: a 201
     # survives power loss) and, on another keel on the same file, normal (synced at checkpoints).
     measure "POST /api/tasks $label SQLITE_SYNCHRONOUS=full" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+    relay_post "POST /api/tasks $label relay" "$db_url" "POST /api/tasks $label SQLITE_SYNCHRONOUS=full"
     start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" SQLITE_SYNCHRONOUS=normal
     measure "POST /api/tasks $label SQLITE_SYNCHRONOUS=normal" "$EXTRA_URL/api/tasks" -s "$(dirname "$0")/post_task.lua"
   else
     measure "POST /api/tasks $label" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+    relay_post "POST /api/tasks $label relay" "$db_url" "POST /api/tasks $label"
   fi
+}
+
+# The events relay (API.md §9): every create's event published to RabbitMQ, the throwaway broker
+# this script runs under. A durable queue bound to keel.events keeps every message (unconsumed),
+# so the broker stores each persistent message before it confirms, as it does for a real consumer.
+AMQP_QUEUE_TOOL=$BUILD_DIR/bench/keel_bench_amqp_queue
+[ -x "$AMQP_QUEUE_TOOL" ] || die "$AMQP_QUEUE_TOOL not found; build with -DKEEL_BENCH=ON (make bench does)"
+"$AMQP_QUEUE_TOOL" declare keel.bench.events || die "cannot declare a queue on the broker $KEEL_TEST_AMQP_URL"
+AMQP_QUEUE=keel.bench.events
+
+metric() { # metric URL NAME: the value of an unlabelled series on URL/metrics (empty if none)
+  curl -sf "$1/metrics" | awk -v n="$2" '$1 == n { print $2 }'
+}
+
+# await_relay URL TIMEOUT_S: until the relay of keel at URL published something and has no
+# backlog; prints the seconds it took.
+await_relay() {
+  local url=$1 timeout=$2 start=$SECONDS
+  while [ $((SECONDS - start)) -lt "$timeout" ]; do
+    if awk -v p="$(metric "$url" keel_events_published_total)" -v b="$(metric "$url" keel_events_backlog)" \
+      'BEGIN { exit !(p > 0 && b != "" && b == 0) }'; then
+      echo $((SECONDS - start))
+      return 0
+    fi
+    sleep 0.2
+  done
+  return 1
+}
+
+# relay_post NAME DATABASE_URL PLAIN_NAME: POST /api/tasks on another keel on the same database,
+# with AMQP_URL, quoted as a ratio to PLAIN_NAME (the same creates without AMQP_URL, measured just
+# before in this run). Its relay first publishes the events of the runs before; the creates are
+# measured once that backlog is out. The backlog left at the end of the run (what the relay was
+# behind) and the time to publish it are reported too; the keel is stopped afterwards.
+relay_post() {
+  local name=$1 db_url=$2 plain=$3 pid conns caught_up backlog drained
+  start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" AMQP_URL="$KEEL_TEST_AMQP_URL"
+  pid=$EXTRA_PID
+  caught_up=$(await_relay "$EXTRA_URL" 300) || die "the relay of $name did not publish the earlier events within 300 s"
+  log "$name: the relay published the earlier events in ${caught_up}s"
+  measure "$name" "$EXTRA_URL/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  backlog=$(metric "$EXTRA_URL" keel_events_backlog)
+  drained=$(await_relay "$EXTRA_URL" 300) || die "the relay of $name did not catch up within 300 s"
+  for conns in "${CONNS[@]}"; do
+    REPORT+=("$(printf '%-13s c=%-4s with the relay publishing to RabbitMQ / without (%s): %8s / %8s req/s   ratio %s   (backlog at the end %s events, out in %ss)' \
+      "$name" "$conns" "$plain" "$(thousands "${MEASURED_RPS["$name c=$conns"]}")" \
+      "$(thousands "${MEASURED_RPS["$plain c=$conns"]}")" \
+      "$(ratio "${MEASURED_RPS["$name c=$conns"]}" "${MEASURED_RPS["$plain c=$conns"]}")" "$backlog" "$drained")")
+  done
+  stop_extra_keel "$pid"
 }
 
 resources_bench sqlite "sqlite://$TMP/resources.db" sqlite
@@ -459,6 +532,74 @@ if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
   RES_URL_2=$EXTRA_URL
   two_instances "GET /api/tasks/:id pg" "$RES_URL/api/tasks/$RES_TASK" "$RES_URL_2/api/tasks/$RES_TASK" \
     -H "Authorization: Bearer $RES_TOKEN"
+fi
+
+# The event log's cost (issue 14: at most 15 % of write throughput): POST /api/tasks on this build
+# against BENCH_BASELINE_KEEL (a build without the event log), each on a fresh database seeded as
+# above, runs alternating (before, after, before, ...; BENCH_AB_RUNS each, default 3, the median).
+# seeded_keel LABEL DATABASE_URL DIALECT: a keel of EXTRA_BIN with resources.yaml, a user, a project
+# and the 100,000 seeded tasks; sets SEEDED_URL, SEEDED_TOKEN, SEEDED_PROJECT.
+seeded_keel() {
+  local label=$1 db_url=$2 dialect=$3 reg user
+  start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" RATE_LIMIT_AUTH=0 BCRYPT_COST=10
+  SEEDED_URL=$EXTRA_URL
+  reg=$(curl -sf -X POST "$SEEDED_URL/api/auth/register" -H 'Content-Type: application/json' \
+    -d "{\"email\":\"ab-$label@example.com\",\"password\":\"bench password\",\"name\":\"Bench\"}")
+  SEEDED_TOKEN=$(json_field accessToken <<<"$reg")
+  user=$(sed -E 's/.*"user":\{"id":"([^"]+)".*/\1/' <<<"$reg")
+  SEEDED_PROJECT=$(curl -sf -X POST "$SEEDED_URL/api/projects" -H 'Content-Type: application/json' \
+    -H "Authorization: Bearer $SEEDED_TOKEN" -d '{"name":"Bench"}' | json_field id)
+  [ -n "$SEEDED_TOKEN" ] && [ -n "$SEEDED_PROJECT" ] || die "could not create the bench user and project ($label)"
+  log "seeding 100,000 tasks ($label)"
+  if [ "$dialect" = sqlite ]; then
+    seed_sql sqlite "$user" "$SEEDED_PROJECT" | sqlite3 "${db_url#sqlite://}" >/dev/null
+  else
+    seed_sql postgres "$user" "$SEEDED_PROJECT" | psql -q -v ON_ERROR_STOP=1 "$db_url" >/dev/null
+  fi
+}
+
+# ab_post LABEL DIALECT URL_BEFORE URL_AFTER
+ab_post() {
+  local label=$1 dialect=$2 conns i line b_url b_token b_project a_url a_token a_project
+  EXTRA_BIN=$TMP/keel-baseline seeded_keel "before-$label" "$3" "$dialect"
+  b_url=$SEEDED_URL b_token=$SEEDED_TOKEN b_project=$SEEDED_PROJECT
+  seeded_keel "after-$label" "$4" "$dialect"
+  a_url=$SEEDED_URL a_token=$SEEDED_TOKEN a_project=$SEEDED_PROJECT
+  for conns in "${CONNS[@]}"; do
+    local before_rps=() before_p99=() before_non2xx=() before_errs=()
+    local after_rps=() after_p99=() after_non2xx=() after_errs=()
+    for ((i = 1; i <= ${BENCH_AB_RUNS:-3}; i++)); do
+      line=$(KEEL_BENCH_TOKEN=$b_token KEEL_BENCH_PROJECT=$b_project \
+        run_wrk "$conns" "$b_url/api/tasks" -s "$(dirname "$0")/post_task.lua")
+      record before "$line"
+      log "event log A/B $label c=$conns run $i before $line"
+      line=$(KEEL_BENCH_TOKEN=$a_token KEEL_BENCH_PROJECT=$a_project \
+        run_wrk "$conns" "$a_url/api/tasks" -s "$(dirname "$0")/post_task.lua")
+      record after "$line"
+      log "event log A/B $label c=$conns run $i after  $line"
+    done
+    local b a
+    b=$(median "${before_rps[@]}") a=$(median "${after_rps[@]}")
+    REPORT+=("$(printf 'POST /api/tasks %-6s c=%-4s with the event log / without (%s): %8s / %8s req/s   ratio %s  (goal >= 0.85)%s%s' \
+      "$label" "$conns" "$(basename "$BENCH_BASELINE_KEEL")" "$(thousands "$a")" "$(thousands "$b")" "$(ratio "$a" "$b")" \
+      "$(problems after "$(sum "${after_non2xx[@]}")" "$(sum "${after_errs[@]}")")" \
+      "$(problems before "$(sum "${before_non2xx[@]}")" "$(sum "${before_errs[@]}")")")")
+  done
+}
+
+if [ -n "${BENCH_BASELINE_KEEL:-}" ]; then
+  cp "$BENCH_BASELINE_KEEL" "$TMP/keel-baseline"
+  ab_post sqlite sqlite "sqlite://$TMP/ab-before.db" "sqlite://$TMP/ab-after.db"
+  if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
+    # Two fresh schemas of the test database, one per binary.
+    sep='?'
+    [[ "$KEEL_TEST_POSTGRES_URL" == *\?* ]] && sep='&'
+    for schema in bench_ab_before bench_ab_after; do
+      psql -q -v ON_ERROR_STOP=1 "$KEEL_TEST_POSTGRES_URL" -c "CREATE SCHEMA $schema" >/dev/null
+    done
+    ab_post pg postgres "${KEEL_TEST_POSTGRES_URL}${sep}options=-csearch_path%3Dbench_ab_before" \
+      "${KEEL_TEST_POSTGRES_URL}${sep}options=-csearch_path%3Dbench_ab_after"
+  fi
 fi
 
 LOADED_RSS=$(rss_mib "$KEEL_PID")
