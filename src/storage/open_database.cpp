@@ -16,6 +16,7 @@ std::unique_ptr<Database> open_database(std::string_view url, const DatabaseOpti
     SqliteOptions sqlite;
     sqlite.path = sqlite_path_from_url(url);
     sqlite.synchronous_full = options.sqlite_synchronous == SqliteSynchronous::kFull;
+    sqlite.statement_timeout = options.statement_timeout;
     return std::make_unique<SqliteDatabase>(sqlite, pool, metrics);
   }
   PostgresOptions postgres;

@@ -473,15 +473,18 @@ TEST(EventsTwoInstances, AReaderFollowingSinceGetsEveryInstancesEventsOnce) {
   for (std::size_t i = 1; i < seqs.size(); ++i) EXPECT_GT(seqs[i], seqs[i - 1]);
 }
 
-// THE test of §9's ordering promise. Transaction A inserts its event first, B after it; B
-// commits first. A reader following `since` must still get A once A commits. Had seq been
-// taken at insert (an identity column), A would hold the lower number: the reader, having read B,
-// asks for seq > B's and never sees A. The sequencer numbers A only once it committed, above B.
+// THE test of §9's ordering promise. Transaction A inserts its event first, B after it.
+//
+// On PostgreSQL B commits first. A reader following `since` must still get A once A commits. Had
+// seq been taken at insert (an identity column), A would hold the lower number: the reader, having
+// read B, asks for seq > B's and never sees A. The sequencer numbers A only once it committed,
+// above B.
+//
+// On SQLite no commit can overtake another: B waits for A's writer (BEGIN IMMEDIATE, one writer)
+// and commits after it, so seq, taken at insert, is commit order. The test holds A open and checks
+// that B has not committed and the reader sees neither, then lets A go: A, then B.
 TEST(EventsOrder, AReaderFollowingSinceSeesAnOutOfOrderCommitExactlyOnce) {
-  if (test_backend() != "postgres") {
-    // B would wait for A: SQLite's one writer (BEGIN IMMEDIATE) lets no commit overtake another.
-    GTEST_SKIP() << "PostgreSQL only (postgres.EventsOrder.*): set KEEL_TEST_BACKEND=postgres";
-  }
+  const bool postgres = test_backend() == "postgres";
   TestServer server([](app::Config& c) { fixtures::configure(c, fixtures::default_resources()); });
   storage::Database& db = server.app().database();
   events::EventLog& log = server.app().events();
@@ -492,7 +495,7 @@ TEST(EventsOrder, AReaderFollowingSinceSeesAnOutOfOrderCommitExactlyOnce) {
 
   asio::io_context io;
   asio::steady_timer a_may_commit(io, asio::steady_timer::time_point::max());
-  bool a_inserted = false, a_committed = false;
+  bool a_inserted = false, a_committed = false, b_committed = false;
   std::vector<boost::json::array> pages;
   std::int64_t since = 0;
 
@@ -506,6 +509,10 @@ TEST(EventsOrder, AReaderFollowingSinceSeesAnOutOfOrderCommitExactlyOnce) {
   const auto yield = [&]() -> Task<void> {
     asio::steady_timer t(io, std::chrono::milliseconds(5));
     co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
+  };
+  const auto commit_b = [&]() -> Task<void> {
+    co_await db.transaction([&](storage::Transaction& tx) -> Task<void> { co_await log.record(tx, event("tests.b")); });
+    b_committed = true;
   };
 
   asio::co_spawn(io, [&]() -> Task<void> {
@@ -521,11 +528,18 @@ TEST(EventsOrder, AReaderFollowingSinceSeesAnOutOfOrderCommitExactlyOnce) {
       a_committed = true;
     }, asio::detached);
     while (!a_inserted) co_await yield();
-    co_await db.transaction([&](storage::Transaction& tx) -> Task<void> { co_await log.record(tx, event("tests.b")); });
-    co_await read_all();  // B is there, A is not
+    if (postgres) {
+      co_await commit_b();
+      co_await read_all();  // B is there, A is not
+    } else {
+      asio::co_spawn(io, commit_b(), asio::detached);
+      for (int i = 0; i < 20; ++i) co_await yield();  // 100 ms in which B could overtake A
+      EXPECT_FALSE(b_committed) << "B committed while A held the writer";
+      co_await read_all();  // neither
+    }
     a_may_commit.cancel();
-    while (!a_committed) co_await yield();
-    co_await read_all();  // A now
+    while (!a_committed || !b_committed) co_await yield();
+    co_await read_all();  // A now (and, on SQLite, B after it)
   }, [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
@@ -533,11 +547,16 @@ TEST(EventsOrder, AReaderFollowingSinceSeesAnOutOfOrderCommitExactlyOnce) {
 
   ASSERT_EQ(pages.size(), 3u);
   EXPECT_EQ(types_of(pages[0]), std::vector<std::string>{});
-  EXPECT_EQ(types_of(pages[1]), std::vector<std::string>{"tests.b"});
-  EXPECT_EQ(types_of(pages[2]), std::vector<std::string>{"tests.a"}) << "A, committed last, comes after B";
-  ASSERT_EQ(pages[1].size(), 1u);
-  ASSERT_EQ(pages[2].size(), 1u);
-  EXPECT_LT(pages[1][0].at("seq").as_int64(), pages[2][0].at("seq").as_int64());
+  if (postgres) {
+    EXPECT_EQ(types_of(pages[1]), std::vector<std::string>{"tests.b"});
+    EXPECT_EQ(types_of(pages[2]), std::vector<std::string>{"tests.a"}) << "A, committed last, comes after B";
+    ASSERT_EQ(pages[1].size(), 1u);
+    ASSERT_EQ(pages[2].size(), 1u);
+    EXPECT_LT(pages[1][0].at("seq").as_int64(), pages[2][0].at("seq").as_int64());
+  } else {
+    EXPECT_EQ(types_of(pages[1]), std::vector<std::string>{});
+    EXPECT_EQ(types_of(pages[2]), (std::vector<std::string>{"tests.a", "tests.b"})) << "B waited for A";
+  }
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ struct SqliteOptions {
   std::size_t max_queued_writes = 4096;
   /// PRAGMA synchronous: FULL (an acknowledged commit survives power loss) or NORMAL.
   bool synchronous_full = true;
+  /// How long one statement may run before SQLite interrupts it (SERVICE_UNAVAILABLE);
+  /// zero: no limit. Waiting for another process's lock counts against busy_timeout, not this.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 /// SQLite in WAL mode, the file only its owner may read (0600; its folder 0700 when keel
