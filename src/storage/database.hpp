@@ -34,6 +34,13 @@ class Transaction {
   /// Runs one statement with `$1..$n` placeholders. Throws keel::Error (CONFLICT for a unique
   /// violation naming the column, SERVICE_UNAVAILABLE when the database is down or busy).
   virtual Task<Result> execute(std::string sql, Params params = {}) = 0;
+  /// Runs a statement whose result the caller does not need. PostgreSQL sends it with the
+  /// transaction's next statement or its COMMIT, in one round trip with them; its failure then
+  /// fails that statement or the commit (the transaction rolls back either way). SQLite runs it
+  /// at once.
+  virtual Task<void> execute_deferred(std::string sql, Params params = {}) {
+    co_await execute(std::move(sql), std::move(params));
+  }
 
   /// Calls `f` once this transaction has committed (never when it rolls back, nor when the
   /// COMMIT's outcome is unknown). `f` runs on the database's thread or the caller's loop,

@@ -194,27 +194,61 @@ Task<ResultPtr> collect(Connection& c) {
   }
 }
 
+// Releases every statement the connection prepared, when `adding` more would pass the limit:
+// list queries come in many shapes (filters, in-lists), and the server's memory stays bounded.
+Task<void> make_room_for_statements(Connection& c, std::size_t adding) {
+  if (adding == 0 || c.prepared.size() + adding <= kPreparedLimit) co_return;
+  if (!PQsendQuery(c.conn, "DEALLOCATE ALL")) {
+    c.broken = true;
+    throw_lost(c.conn, "deallocate");
+  }
+  co_await flush(c);
+  ResultPtr done = co_await collect(c);
+  if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
+    c.broken = true;
+    throw_lost(c.conn, "deallocate");
+  }
+  c.prepared.clear();
+}
+
+// A statement's parameters as the C strings libpq sends (every value travels as text; the
+// server types it from the statement).
+struct ParamText {
+  ParamText(const std::string& sql, const Params& params) : storage(params.size()), values(params.size(), nullptr) {
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const Value& v = params[i];
+      if (const auto* n = std::get_if<std::int64_t>(&v)) {
+        storage[i] = std::to_string(*n);
+      } else if (const auto* d = std::get_if<double>(&v)) {
+        char buf[32];
+        storage[i].assign(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
+      } else if (const auto* s = std::get_if<std::string>(&v)) {
+        // libpq takes C strings: a NUL would silently cut the value. Features refuse U+0000
+        // naming the field; this is the backstop for any value that slipped past them.
+        if (s->find('\0') != std::string::npos) {
+          throw Error(ErrorCode::kValidation, "A value contains U+0000, which can't be stored", {},
+                      fmt::format("postgres: parameter ${} contains NUL [sql: {}]", i + 1, sql));
+        }
+        storage[i] = *s;
+      } else {
+        continue;  // NULL
+      }
+      values[i] = storage[i].c_str();
+    }
+  }
+  int count() const { return static_cast<int>(values.size()); }
+
+  std::vector<std::string> storage;
+  std::vector<const char*> values;
+};
+
 // Runs one statement, preparing it first on this connection if it is new here.
 Task<Result> run(Connection& c, std::string sql, Params params) {
   if (c.executed) c.executed->fetch_add(1, std::memory_order_relaxed);
   auto it = c.prepared.find(sql);
-  if (it == c.prepared.end() && c.prepared.size() >= kPreparedLimit) {
-    // List queries come in many shapes (filters, in-lists): keep the server's memory bounded.
-    if (!PQsendQuery(c.conn, "DEALLOCATE ALL")) {
-      c.broken = true;
-      throw_lost(c.conn, "deallocate");
-    }
-    co_await flush(c);
-    ResultPtr done = co_await collect(c);
-    if (!done || PQresultStatus(done.get()) != PGRES_COMMAND_OK) {
-      c.broken = true;
-      throw_lost(c.conn, "deallocate");
-    }
-    c.prepared.clear();
-    it = c.prepared.end();
-  }
   if (it == c.prepared.end()) {
-    const std::string name = "k" + std::to_string(++c.next_statement);
+    co_await make_room_for_statements(c, 1);
+    const std::string name = fmt::format("k{}", ++c.next_statement);
     if (!PQsendPrepare(c.conn, name.c_str(), sql.c_str(), 0, nullptr)) {
       c.broken = true;
       throw_lost(c.conn, "prepare");
@@ -229,31 +263,8 @@ Task<Result> run(Connection& c, std::string sql, Params params) {
     it = c.prepared.emplace(sql, name).first;
   }
 
-  // Every value travels as text; the server types it from the statement.
-  std::vector<std::string> storage(params.size());
-  std::vector<const char*> values(params.size(), nullptr);
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const Value& v = params[i];
-    if (const auto* n = std::get_if<std::int64_t>(&v)) {
-      storage[i] = std::to_string(*n);
-    } else if (const auto* d = std::get_if<double>(&v)) {
-      char buf[32];
-      storage[i].assign(buf, std::to_chars(buf, buf + sizeof buf, *d).ptr);
-    } else if (const auto* s = std::get_if<std::string>(&v)) {
-      // libpq takes C strings: a NUL would silently cut the value. Features refuse U+0000
-      // naming the field; this is the backstop for any value that slipped past them.
-      if (s->find('\0') != std::string::npos) {
-        throw Error(ErrorCode::kValidation, "A value contains U+0000, which can't be stored", {},
-                    fmt::format("postgres: parameter ${} contains NUL [sql: {}]", i + 1, sql));
-      }
-      storage[i] = *s;
-    } else {
-      continue;  // NULL
-    }
-    values[i] = storage[i].c_str();
-  }
-  if (!PQsendQueryPrepared(c.conn, it->second.c_str(), static_cast<int>(params.size()), values.data(), nullptr,
-                           nullptr, 0)) {
+  const ParamText text(sql, params);
+  if (!PQsendQueryPrepared(c.conn, it->second.c_str(), text.count(), text.values.data(), nullptr, nullptr, 0)) {
     c.broken = true;
     throw_lost(c.conn, "send");
   }
@@ -269,6 +280,123 @@ Task<Result> run(Connection& c, std::string sql, Params params) {
     throw_result_error(res.get(), sql);
   }
   co_return to_result(res.get());
+}
+
+struct Statement {
+  std::string sql;
+  Params params;
+};
+
+// The next result of a pipeline: nullptr ends one command's results.
+Task<ResultPtr> next_result(Connection& c) {
+  while (PQisBusy(c.conn)) {
+    co_await wait_socket(c, false, c.wait_limit);
+    if (!PQconsumeInput(c.conn)) {
+      c.broken = true;
+      throw_lost(c.conn, "read");
+    }
+  }
+  co_return ResultPtr(PQgetResult(c.conn));
+}
+
+// Runs `statements` in order in one round trip (libpq's pipeline mode: all sent, then one Sync,
+// then every result read), preparing the new ones on the way; returns the last one's result. The
+// first failure is thrown as run() throws it; the statements after it did not run. In a
+// transaction the failure leaves it aborted (the caller rolls back); outside one, the pipeline
+// was one implicit transaction and nothing of it stays.
+Task<Result> run_pipelined(Connection& c, std::vector<Statement> statements) {
+  if (statements.size() == 1) co_return co_await run(c, std::move(statements[0].sql), std::move(statements[0].params));
+  // Converted before anything is sent: a value refused here leaves the connection as it was.
+  std::vector<ParamText> texts;
+  texts.reserve(statements.size());
+  for (const Statement& s : statements) texts.emplace_back(s.sql, s.params);
+  std::size_t unprepared = 0;
+  for (const Statement& s : statements) unprepared += c.prepared.contains(s.sql) ? 0 : 1;
+  co_await make_room_for_statements(c, unprepared);
+  if (c.executed) c.executed->fetch_add(statements.size(), std::memory_order_relaxed);
+
+  // What was sent, in order: each command's results are read in the same order.
+  struct Sent {
+    const Statement* statement;
+    std::string prepared_as;  // set for a PQsendPrepare, empty for the statement's execution
+  };
+  std::vector<Sent> sent;
+  std::unordered_map<std::string, std::string> preparing;  // SQL -> name, prepared in this pipeline
+  if (!PQenterPipelineMode(c.conn)) {
+    c.broken = true;
+    throw_lost(c.conn, "enter pipeline mode");
+  }
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    const Statement& s = statements[i];
+    std::string name;
+    if (const auto it = c.prepared.find(s.sql); it != c.prepared.end()) {
+      name = it->second;
+    } else if (const auto p = preparing.find(s.sql); p != preparing.end()) {
+      name = p->second;
+    } else {
+      name = fmt::format("k{}", ++c.next_statement);
+      if (!PQsendPrepare(c.conn, name.c_str(), s.sql.c_str(), 0, nullptr)) {
+        c.broken = true;
+        throw_lost(c.conn, "prepare");
+      }
+      preparing.emplace(s.sql, name);
+      sent.push_back({&s, name});
+    }
+    if (!PQsendQueryPrepared(c.conn, name.c_str(), texts[i].count(), texts[i].values.data(), nullptr, nullptr, 0)) {
+      c.broken = true;
+      throw_lost(c.conn, "send");
+    }
+    sent.push_back({&s, {}});
+  }
+  if (!PQpipelineSync(c.conn)) {
+    c.broken = true;
+    throw_lost(c.conn, "pipeline sync");
+  }
+  co_await flush(c);
+
+  ResultPtr failed;  // the first error, with the statement it came from
+  const Statement* failed_statement = nullptr;
+  ResultPtr last;
+  for (const Sent& command : sent) {
+    ResultPtr mine;
+    for (;;) {
+      ResultPtr r = co_await next_result(c);
+      if (!r) break;
+      mine = std::move(r);
+    }
+    if (!mine) {
+      c.broken = true;
+      throw_lost(c.conn, "no result");
+    }
+    const auto status = PQresultStatus(mine.get());
+    if (status == PGRES_PIPELINE_ABORTED) continue;  // after a failure: it did not run
+    if (status == PGRES_FATAL_ERROR || status == PGRES_NONFATAL_ERROR || status == PGRES_BAD_RESPONSE) {
+      if (!failed) {
+        failed = std::move(mine);
+        failed_statement = command.statement;
+      }
+      continue;
+    }
+    if (!command.prepared_as.empty()) {
+      c.prepared.emplace(command.statement->sql, command.prepared_as);
+    } else {
+      last = std::move(mine);
+    }
+  }
+  ResultPtr sync = co_await next_result(c);
+  if (!sync || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC || !PQexitPipelineMode(c.conn)) {
+    c.broken = true;
+    throw_lost(c.conn, "pipeline end");
+  }
+  if (failed) {
+    if (PQstatus(c.conn) != CONNECTION_OK) {
+      c.broken = true;
+      throw_lost(c.conn, "query");
+    }
+    throw_result_error(failed.get(), failed_statement->sql);
+  }
+  if (!last) throw_lost(c.conn, "no result");
+  co_return to_result(last.get());
 }
 
 // An idle connection whose server went away has its socket readable (EOF or a termination
@@ -432,16 +560,31 @@ struct PostgresDatabase::Impl {
     co_return r;
   }
 
+  // BEGIN and the deferred statements wait in `pending_` and travel with the next statement (or
+  // the COMMIT) in one pipeline: a transaction of one write costs two round trips, not three,
+  // and a deferred statement none of its own.
   class Tx final : public Transaction {
    public:
-    explicit Tx(Connection& c) : c_(c) {}
+    explicit Tx(Connection& c) : c_(c) { pending_.push_back({"BEGIN", {}}); }
     Task<Result> execute(std::string sql, Params params) override {
-      co_return co_await run(c_, std::move(sql), std::move(params));
+      pending_.push_back({std::move(sql), std::move(params)});
+      std::vector<Statement> batch = std::move(pending_);
+      pending_.clear();
+      co_return co_await run_pipelined(c_, std::move(batch));
     }
-    void commit_done() noexcept { committed(); }
+    Task<void> execute_deferred(std::string sql, Params params) override {
+      pending_.push_back({std::move(sql), std::move(params)});
+      co_return;
+    }
+    Task<void> commit() {
+      Params none;
+      co_await execute(std::string("COMMIT"), std::move(none));
+      committed();
+    }
 
    private:
     Connection& c_;
+    std::vector<Statement> pending_;
   };
 };
 
@@ -469,13 +612,11 @@ Task<void> PostgresDatabase::transaction(std::function<Task<void>(Transaction&)>
   auto conn = co_await impl.acquire();
   Impl::Lease lease(impl, std::move(conn));
   Connection& c = *lease;
-  co_await run(c, std::string("BEGIN"), Params());
-  Impl::Tx tx(c);
+  Impl::Tx tx(c);  // sends BEGIN with its first statement
   std::exception_ptr failure;
   try {
     co_await body(tx);
-    co_await run(c, std::string("COMMIT"), Params());
-    tx.commit_done();
+    co_await tx.commit();
   } catch (...) {
     failure = std::current_exception();
   }

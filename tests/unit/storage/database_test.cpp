@@ -105,6 +105,63 @@ TEST_P(DatabaseTest, TransactionCommitsOrRollsBackWhole) {
   EXPECT_EQ(query("SELECT n FROM t").rows.size(), 3u);
 }
 
+// A deferred statement (the event log's insert) runs in order with the others, and its failure,
+// wherever it surfaces (the next statement or the COMMIT), takes the whole transaction with it.
+TEST_P(DatabaseTest, DeferredStatementsRunInOrderAndTheirFailureRollsBackTheTransaction) {
+  exec("CREATE TABLE t (n BIGINT UNIQUE)");
+  std::int64_t seen_inside = -1;
+  run_sync([&] {
+    return db().transaction([&](Transaction& tx) -> Task<void> {
+      co_await tx.execute_deferred("INSERT INTO t (n) VALUES (1)");
+      co_await tx.execute_deferred("INSERT INTO t (n) VALUES (2)");
+      const Result r = co_await tx.execute("SELECT count(*) FROM t");  // after both
+      seen_inside = std::get<std::int64_t>(r.rows.at(0).at(0));
+      co_await tx.execute_deferred("INSERT INTO t (n) VALUES (3)");  // with the COMMIT
+    });
+  });
+  EXPECT_EQ(seen_inside, 2);
+  EXPECT_EQ(query("SELECT n FROM t ORDER BY n").rows.size(), 3u);
+
+  // Failing with the COMMIT: nothing of the transaction stays, and the caller hears the conflict.
+  try {
+    run_sync([&] {
+      return db().transaction([](Transaction& tx) -> Task<void> {
+        co_await tx.execute("INSERT INTO t (n) VALUES (4)");
+        co_await tx.execute_deferred("INSERT INTO t (n) VALUES (1)");
+      });
+    });
+    FAIL() << "the deferred conflict was not reported";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kConflict) << e.what();
+  }
+  // Failing with the next statement: that statement does not run either.
+  EXPECT_THROW(run_sync([&] {
+                 return db().transaction([](Transaction& tx) -> Task<void> {
+                   co_await tx.execute_deferred("INSERT INTO t (n) VALUES (2)");
+                   co_await tx.execute("INSERT INTO t (n) VALUES (5)");
+                 });
+               }),
+               Error);
+  // A statement the server cannot prepare, sent with others: an internal error, and the
+  // connection serves the next transaction (the bad text was not taken for prepared).
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_THROW(run_sync([&] {
+                   return db().transaction([](Transaction& tx) -> Task<void> {
+                     co_await tx.execute_deferred("INSERT INTO nowhere (n) VALUES (6)");
+                     co_await tx.execute("INSERT INTO t (n) VALUES (7)");
+                   });
+                 }),
+                 Error);
+  }
+  EXPECT_EQ(query("SELECT n FROM t ORDER BY n").rows.size(), 3u) << "4, 5 and 7 rolled back";
+  run_sync([&] {
+    return db().transaction([](Transaction& tx) -> Task<void> {
+      co_await tx.execute_deferred("INSERT INTO t (n) VALUES (8)");
+    });
+  });
+  EXPECT_EQ(query("SELECT n FROM t ORDER BY n").rows.size(), 4u);
+}
+
 // Issue 14: the event log counts events and wakes its sequencer once their transaction
 // committed, never for one that rolled back.
 TEST_P(DatabaseTest, AfterCommitRunsOnceCommittedAndNeverAfterARollback) {
