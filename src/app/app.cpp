@@ -111,10 +111,16 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                        events_, metrics_, events::AmqpPublisherOptions{.url = events::parse_amqp_url(config_.amqp_url)})),
       jwt_secret_(resolve_jwt_secret(config_)),
       cursors_(cursor_key(jwt_secret_)),
+      totals_(
+          [this]() -> Task<lists::DataVersion> {
+            const auto [head, unnumbered] = co_await events_.version();
+            co_return lists::DataVersion{head, unnumbered};
+          },
+          metrics_),
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
       resource_store_(*db_, model_),
-      resources_(model_, resource_store_, cursors_, events_),
+      resources_(model_, resource_store_, cursors_, events_, &totals_),
       user_store_(*db_),
       session_store_(*db_),
       passwords_(cpu_pool_, config_.bcrypt_cost),
@@ -131,7 +137,8 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
              // A user's deletion takes their records with it: resources record those events.
              [this](storage::Transaction& tx, std::string user_id, std::optional<std::string> actor) {
                return resources_.record_owner_deletion(tx, std::move(user_id), std::move(actor));
-             }),
+             },
+             &totals_),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.

@@ -20,6 +20,7 @@
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
+#include "lists/count_cache.hpp"
 #include "lists/list_query.hpp"
 #include "openapi/registry.hpp"
 #include "resources/declarations.hpp"
@@ -91,6 +92,7 @@ class App {
   std::unique_ptr<events::EventRelay> relay_;  // with AMQP_URL
   std::string jwt_secret_;
   lists::CursorCodec cursors_;
+  lists::CountCache totals_;  // list totals, counted again only after a change
   resources::Declarations declarations_;
   resources::Model model_;
   resources::ResourceStore resource_store_;

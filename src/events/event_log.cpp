@@ -88,6 +88,14 @@ void append_event(std::string& out, const std::vector<storage::Value>& row) {
   out += '}';
 }
 
+// version(): the head as the sequencer sees it (the largest seq, or the trimmed bound once the
+// table emptied) and the committed rows still unnumbered (none on SQLite, where seq is the row's
+// key: no such count there, since `seq IS NULL` on it would not use an index).
+constexpr std::string_view kVersionHead =
+    "SELECT (SELECT MAX(h) FROM (SELECT MAX(seq) AS h FROM events UNION ALL SELECT trimmed_through FROM event_log) "
+    "AS heads), {}";
+constexpr std::string_view kVersionUnnumbered = "(SELECT count(*) FROM events WHERE seq IS NULL)";
+
 constexpr std::string_view kRelayState = "SELECT trimmed_through, published_through FROM event_log WHERE id = 1";
 constexpr std::string_view kSetPublished =
     "UPDATE event_log SET published_through = $1 WHERE id = 1 AND (published_through IS NULL OR published_through < $1)";
@@ -104,6 +112,7 @@ EventLog::EventLog(storage::Database& db, const Clock& clock, Metrics& metrics, 
   const storage::SqlDialect& d = db.dialect();
   read_ = fmt::format(kRead, d.uuid_text("id"), d.uuid_text("record_id"), d.uuid_text("actor_id"), d.timestamp_text("at"));
   trim_scan_ = fmt::format(kTrimScan, d.timestamp_text("at"));
+  version_ = fmt::format(kVersionHead, needs_sequencer_ ? kVersionUnnumbered : std::string_view("0"));
 }
 
 Task<void> EventLog::record(storage::Transaction& tx, Event event) {
@@ -225,6 +234,12 @@ Task<std::int64_t> EventLog::head_seq() {
   const storage::Result head = co_await db_.query(std::string(kHead));
   if (head.rows.empty()) co_return 0;
   co_return std::max(integer(head.rows[0][0]), integer(head.rows[0][1]));
+}
+
+Task<std::pair<std::int64_t, std::int64_t>> EventLog::version() {
+  const storage::Result r = co_await db_.query(version_);
+  if (r.rows.empty()) co_return std::pair<std::int64_t, std::int64_t>{0, 0};
+  co_return std::pair{integer(r.rows[0][0]), integer(r.rows[0][1])};
 }
 
 Task<std::int64_t> EventLog::relay_start() {

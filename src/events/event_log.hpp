@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/async.hpp"
@@ -85,6 +86,12 @@ class EventLog {
   Task<std::vector<LoggedEvent>> after(std::int64_t since, std::int64_t limit);
   /// The newest seq given (or trimmed). Throws keel::Error.
   Task<std::int64_t> head_seq();
+  /// Where the log stands, in one cheap read (two index lookups): the newest seq given (or
+  /// trimmed), and how many committed events wait for the sequencer. Two reads are equal only
+  /// if no change committed between them, whichever instance made it: every change records an
+  /// event, and numbering raises the head. Caches of derived data (list totals) check it.
+  /// Throws keel::Error.
+  Task<std::pair<std::int64_t, std::int64_t>> version();
 
   /// Where the relay goes on from: the last seq a broker confirmed, or, when none was recorded or
   /// events after it were trimmed meanwhile (a relay that was off), the last trimmed seq: the
@@ -115,6 +122,7 @@ class EventLog {
   std::string lock_;       // the sequencer's turn-taking statement
   std::string read_;       // events after $1, at most $2
   std::string trim_scan_;  // the oldest numbered rows up to $1: seq, at
+  std::string version_;    // version(): head, unnumbered
 };
 
 }  // namespace keel::events

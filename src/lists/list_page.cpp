@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/json_text.hpp"
+#include "lists/count_cache.hpp"
 
 namespace keel::lists {
 
@@ -25,7 +26,8 @@ Statement count_statement(const storage::SqlDialect& dialect, const Source& sour
   return out;
 }
 
-Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors) {
+Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors,
+                      CountCache* totals) {
   Statement rows = page_statement(db.dialect(), source, q);
   storage::Result result = co_await db.query(std::move(rows.text), std::move(rows.params));
 
@@ -40,8 +42,12 @@ Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, 
   }
   if (!q.keyset && q.total) {
     Statement count = count_statement(db.dialect(), source, q);
-    const storage::Result total = co_await db.query(std::move(count.text), std::move(count.params));
-    page.total = std::get<std::int64_t>(total.rows.at(0).at(0));
+    if (totals) {
+      page.total = co_await totals->total(db, std::move(count));
+    } else {
+      const storage::Result total = co_await db.query(std::move(count.text), std::move(count.params));
+      page.total = std::get<std::int64_t>(total.rows.at(0).at(0));
+    }
   }
   co_return page;
 }

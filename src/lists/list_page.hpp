@@ -40,11 +40,15 @@ Statement page_statement(const storage::SqlDialect& dialect, const Source& sourc
 /// The statement that counts the filtered rows (offset paging's total).
 Statement count_statement(const storage::SqlDialect& dialect, const Source& source, const ListQuery& q);
 
+class CountCache;
+
 /// Reads one page: the filtered, sorted rows after the cursor (or at the page's offset), and
-/// in offset paging the total. Two statements in offset paging, one with a cursor or
+/// in offset paging the total: from `totals` when given (counted only when the data moved since
+/// the last count of the same query), else counted each time. One statement with a cursor or
 /// total=false.
 /// Throws keel::Error from the database.
-Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors);
+Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors,
+                      CountCache* totals = nullptr);
 
 /// Appends `"meta":{...}` as API.md §6 shapes it.
 void append_meta(std::string& out, const ListQuery& q, const Page& page);

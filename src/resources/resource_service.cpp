@@ -63,8 +63,8 @@ void check_if_match(const std::optional<std::string>& if_match, const Resource& 
 }  // namespace
 
 ResourceService::ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
-                                 events::EventLog& events)
-    : model_(model), store_(store), cursors_(cursors), events_(events) {
+                                 events::EventLog& events, lists::CountCache* totals)
+    : model_(model), store_(store), cursors_(cursors), totals_(totals), events_(events) {
   for (const Resource& s : model_.resources()) {
     for (std::size_t i = 0; i < s.decl.fields.size(); ++i) {
       const FieldDecl& f = s.decl.fields[i];
@@ -114,7 +114,7 @@ Task<RenderedList> ResourceService::list(const Resource& r, std::optional<Princi
     source.where = "owner_id = $1";
     source.params.emplace_back(caller->user_id);
   }
-  const lists::Page page = co_await lists::fetch_page(store_.database(), std::move(source), q, cursors_);
+  const lists::Page page = co_await lists::fetch_page(store_.database(), std::move(source), q, cursors_, totals_);
 
   // expand: one statement per expanded field, whatever the page size.
   Expansions expansions;

@@ -10,6 +10,7 @@
 #include "core/async.hpp"
 #include "core/principal.hpp"
 #include "events/event_log.hpp"
+#include "lists/count_cache.hpp"
 #include "lists/list_query.hpp"
 #include "resources/resource_model.hpp"
 #include "resources/resource_store.hpp"
@@ -41,8 +42,9 @@ struct RenderedList {
 class ResourceService {
  public:
   /// Every write records its event (and its cascades' events) in `events`, in its transaction.
+  /// Lists' totals come from `totals` when given (counted again only after a write).
   ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
-                  events::EventLog& events);
+                  events::EventLog& events, lists::CountCache* totals = nullptr);
 
   /// One page of records the caller may list, as the query parameters ask.
   Task<RenderedList> list(const Resource& r, std::optional<Principal> caller,
@@ -79,6 +81,7 @@ class ResourceService {
   const Model& model_;
   ResourceStore& store_;
   const lists::CursorCodec& cursors_;
+  lists::CountCache* totals_;
   events::EventLog& events_;
   // For each resource, the (resource, field index) of the refs pointing at it with cascade or
   // setNull (restrict refuses the delete: nothing to record).

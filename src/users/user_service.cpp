@@ -42,9 +42,11 @@ bool is_known_role(std::string_view role, const std::vector<std::string>& declar
 }
 
 UserService::UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords,
-                         const lists::CursorCodec& cursors, events::EventLog& events, OwnerDeletion owner_deletion)
+                         const lists::CursorCodec& cursors, events::EventLog& events, OwnerDeletion owner_deletion,
+                         lists::CountCache* totals)
     : users_(users),
       cursors_(cursors),
+      totals_(totals),
       sessions_(sessions),
       passwords_(passwords),
       events_(events),
@@ -53,7 +55,7 @@ UserService::UserService(UserStore& users, SessionRevoker& sessions, PasswordHas
 Task<UserPage> UserService::list(Principal caller, std::vector<std::pair<std::string, std::string>> params) {
   require_admin(caller);  // before the parameters: non-admins learn nothing from a 400
   lists::ListQuery query = lists::parse_list_query(params, users_catalog(), cursors_, {{}, caller.user_id});
-  auto [users, page] = co_await users_.list(query, cursors_);
+  auto [users, page] = co_await users_.list(query, cursors_, totals_);
   co_return UserPage{std::move(users), std::move(query), std::move(page)};
 }
 

@@ -8,6 +8,7 @@
 #include "core/async.hpp"
 #include "core/principal.hpp"
 #include "events/event_log.hpp"
+#include "lists/count_cache.hpp"
 #include "lists/list_page.hpp"
 #include "lists/list_query.hpp"
 #include "users/session_revoker.hpp"
@@ -54,7 +55,7 @@ using OwnerDeletion = std::function<Task<void>(storage::Transaction&, std::strin
 class UserService {
  public:
   UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords, const lists::CursorCodec& cursors,
-              events::EventLog& events, OwnerDeletion owner_deletion = {});
+              events::EventLog& events, OwnerDeletion owner_deletion = {}, lists::CountCache* totals = nullptr);
 
   /// Admins only (403 otherwise).
   Task<UserPage> list(Principal caller, std::vector<std::pair<std::string, std::string>> params);
@@ -78,6 +79,7 @@ class UserService {
  private:
   UserStore& users_;
   const lists::CursorCodec& cursors_;
+  lists::CountCache* totals_;
   SessionRevoker& sessions_;
   PasswordHasher& passwords_;
   events::EventLog& events_;

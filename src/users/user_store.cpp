@@ -70,9 +70,10 @@ Task<std::optional<UserRecord>> UserStore::find_by_id(std::string id) {
 namespace keel::users {
 
 Task<std::pair<std::vector<User>, lists::Page>> UserStore::list(const lists::ListQuery& q,
-                                                                const lists::CursorCodec& cursors) {
+                                                                const lists::CursorCodec& cursors,
+                                                                lists::CountCache* totals) {
   lists::Source source{"users", columns_, {}, {}};
-  lists::Page page = co_await lists::fetch_page(db_, std::move(source), q, cursors);
+  lists::Page page = co_await lists::fetch_page(db_, std::move(source), q, cursors, totals);
   std::vector<User> users;
   users.reserve(page.rows.size());
   for (const auto& row : page.rows) users.push_back(user_of(row));

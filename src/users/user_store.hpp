@@ -42,7 +42,8 @@ class UserStore {
   /// The user with this id, if any.
   Task<std::optional<UserRecord>> find_by_id(std::string id);
   /// A page of users ordered by creation (then id), and the total count.
-  Task<std::pair<std::vector<User>, lists::Page>> list(const lists::ListQuery& q, const lists::CursorCodec& cursors);
+  Task<std::pair<std::vector<User>, lists::Page>> list(const lists::ListQuery& q, const lists::CursorCodec& cursors,
+                                                       lists::CountCache* totals = nullptr);
   /// The database, for the transactions the methods below run in.
   storage::Database& database() noexcept { return db_; }
 

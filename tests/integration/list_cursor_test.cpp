@@ -17,6 +17,7 @@
 
 #include "core/run_sync.hpp"
 #include "integration/resource_fixtures.hpp"
+#include "support/test_database.hpp"
 #include "lists/list_page.hpp"
 #include "resources/resource_model.hpp"
 
@@ -323,10 +324,71 @@ TEST(ListTotals, TotalFalseRunsNoCount) {
   for (const auto& [path, who] : {std::pair{std::string("/api/tasks?limit=2"), ada},
                                   std::pair{std::string("/api/users?limit=1"), root}}) {
     SCOPED_TRACE(path);
-    EXPECT_EQ(statements(path, who), 2u) << "the page and the count";
+    // Counted once, then kept: the data's version and the page (issue 15).
+    EXPECT_EQ(statements(path, who), 2u) << "the version and the page, the total kept";
     EXPECT_EQ(statements(path + "&total=false", who), 1u) << "the page only";
     EXPECT_EQ(statements(path + "&page=2&total=false", who), 1u) << "the page only";
   }
+}
+
+// Issue 15: a list's total is counted once and kept while nothing changes; a write on any
+// instance, acknowledged before the next list request, makes that request count again. Two
+// instances on one database (on SQLite too: two servers, one file).
+TEST(ListTotals, AKeptTotalChangesRightAfterACreateAnUpdateOrADeleteOnAnyInstance) {
+  TestDatabase database(test_backend());  // outlives both servers
+  const auto config = [&](app::Config& c) {
+    configure(c, default_resources());
+    c.database_url = database.url();
+  };
+  TestServer first(config);
+  TestServer second(config);
+  HttpClient a = first.client();
+  HttpClient b = second.client();
+  const Account root = sign_in(a, kAdminEmail, kAdminPassword);
+  const Account ada = sign_up(a, "ada@example.com");
+  const Account bob = sign_up(b, "bob@example.com");
+  const auto project = create(a, "projects", {{"name", "P"}}, ada);
+  std::vector<std::string> tasks;
+  for (int i = 0; i < 3; ++i) {
+    tasks.push_back(id_of(create(a, "tasks", {{"title", numbered("T", i)}, {"project", id_of(project)}}, ada)));
+  }
+  const auto bob_project = create(b, "projects", {{"name", "Q"}}, bob);
+  create(b, "tasks", {{"title", "Bob's"}, {"project", id_of(bob_project)}}, bob);
+
+  const auto total = [&](const Account& who, const std::string& query = "?status=todo") {
+    const HttpResponse res = a.get("/api/tasks" + query, who.bearer());
+    EXPECT_EQ(res.status, 200) << res.body;
+    return res.json().at("meta").at("total").as_int64();
+  };
+  const auto statements = [&](const Account& who) {
+    const std::uint64_t before = first.app().database().statements_executed();
+    total(who);
+    return first.app().database().statements_executed() - before;
+  };
+  EXPECT_EQ(total(ada), 3);
+  EXPECT_EQ(total(root), 4) << "the admin's total is its own, not ada's";
+  // Kept: no count (a background job may run a statement in between: the fewest of a few).
+  std::uint64_t fewest = UINT64_MAX;
+  for (int i = 0; i < 5; ++i) fewest = std::min(fewest, statements(ada));
+  EXPECT_EQ(fewest, 2u) << "the version and the page";
+
+  // Each write on the other instance, then the list at once on this one.
+  const auto made = create(b, "tasks", {{"title", "T new"}, {"project", id_of(project)}}, ada);
+  EXPECT_EQ(total(ada), 4) << "after a create on the other instance";
+  EXPECT_EQ(total(root), 5);
+  const HttpResponse done = b.request("PATCH", "/api/tasks/" + tasks[0], json_text({{"status", "done"}}), ada.bearer());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(total(ada), 3) << "after an update that moves a task out of the filter";
+  EXPECT_EQ(total(ada, "?status=done"), 1);
+  const HttpResponse gone = b.request("DELETE", "/api/tasks/" + id_of(made), "", ada.bearer());
+  ASSERT_EQ(gone.status, 204) << gone.body;
+  EXPECT_EQ(total(ada), 2) << "after a delete on the other instance";
+  EXPECT_EQ(total(root), 3);
+  // A cascade (deleting the project deletes its tasks) counts as the deletes it makes.
+  const HttpResponse cascade = b.request("DELETE", "/api/projects/" + id_of(project), "", ada.bearer());
+  ASSERT_EQ(cascade.status, 204) << cascade.body;
+  EXPECT_EQ(total(ada), 0);
+  EXPECT_EQ(total(root), 1);
 }
 
 // Generated indexes end with id, and ties follow the last key's direction: so a list filtered
