@@ -34,10 +34,13 @@ std::size_t rows_in_next_insert(std::size_t left) {
 // insert order, get the next numbers above the highest given so far. That is the largest seq
 // left, or what trimming removed when it emptied the table; both read in the statement's own
 // snapshot, taken after the lock, so it sees every earlier step committed.
+// The head: the largest seq given, or the trimmed bound once trimming emptied the table. The
+// sequencer numbers above it; version() reports it.
+constexpr std::string_view kHeadOfLog =
+    "(SELECT MAX(h) FROM (SELECT MAX(seq) AS h FROM events UNION ALL SELECT trimmed_through FROM event_log) AS heads)";
 constexpr std::string_view kSequence =
     "UPDATE events SET seq = numbered.base + numbered.rn "
-    "FROM (SELECT todo.pos, row_number() OVER (ORDER BY todo.pos) AS rn, "
-    "(SELECT MAX(h) FROM (SELECT MAX(seq) AS h FROM events UNION ALL SELECT trimmed_through FROM event_log) AS heads) "
+    "FROM (SELECT todo.pos, row_number() OVER (ORDER BY todo.pos) AS rn, {} "
     "AS base FROM (SELECT pos FROM events WHERE seq IS NULL ORDER BY pos LIMIT $1) AS todo) AS numbered "
     "WHERE events.pos = numbered.pos";
 constexpr std::int64_t kSequenceBatch = 10000;
@@ -88,12 +91,9 @@ void append_event(std::string& out, const std::vector<storage::Value>& row) {
   out += '}';
 }
 
-// version(): the head as the sequencer sees it (the largest seq, or the trimmed bound once the
-// table emptied) and the committed rows still unnumbered (none on SQLite, where seq is the row's
+// version(): the head (kHeadOfLog) and the committed rows still unnumbered (none on SQLite, where seq is the row's
 // key: no such count there, since `seq IS NULL` on it would not use an index).
-constexpr std::string_view kVersionHead =
-    "SELECT (SELECT MAX(h) FROM (SELECT MAX(seq) AS h FROM events UNION ALL SELECT trimmed_through FROM event_log) "
-    "AS heads), {}";
+constexpr std::string_view kVersion = "SELECT {}, {}";
 constexpr std::string_view kVersionUnnumbered = "(SELECT count(*) FROM events WHERE seq IS NULL)";
 
 constexpr std::string_view kRelayState = "SELECT trimmed_through, published_through FROM event_log WHERE id = 1";
@@ -112,7 +112,8 @@ EventLog::EventLog(storage::Database& db, const Clock& clock, Metrics& metrics, 
   const storage::SqlDialect& d = db.dialect();
   read_ = fmt::format(kRead, d.uuid_text("id"), d.uuid_text("record_id"), d.uuid_text("actor_id"), d.timestamp_text("at"));
   trim_scan_ = fmt::format(kTrimScan, d.timestamp_text("at"));
-  version_ = fmt::format(kVersionHead, needs_sequencer_ ? kVersionUnnumbered : std::string_view("0"));
+  sequence_ = fmt::format(kSequence, kHeadOfLog);
+  version_ = fmt::format(kVersion, kHeadOfLog, needs_sequencer_ ? kVersionUnnumbered : std::string_view("0"));
 }
 
 Task<void> EventLog::record(storage::Transaction& tx, Event event) {
@@ -177,7 +178,7 @@ Task<std::int64_t> EventLog::sequence() {
       // and each one's numbers are above all of the steps before it.
       if (!lock_.empty()) co_await tx.execute_deferred(lock_);
       storage::Params params{kSequenceBatch};  // named: g++ 12 can't co_await with a braced list in it
-      const storage::Result r = co_await tx.execute(std::string(kSequence), std::move(params));
+      const storage::Result r = co_await tx.execute(sequence_, std::move(params));
       numbered = r.rows_affected;
     });
     total += numbered;

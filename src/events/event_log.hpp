@@ -123,6 +123,7 @@ class EventLog {
   std::string read_;       // events after $1, at most $2
   std::string trim_scan_;  // the oldest numbered rows up to $1: seq, at
   std::string version_;    // version(): head, unnumbered
+  std::string sequence_;   // the sequencer's step: numbers up to $1 committed rows above the head
 };
 
 }  // namespace keel::events
