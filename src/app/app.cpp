@@ -120,7 +120,10 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
       resource_store_(*db_, model_),
-      resources_(model_, resource_store_, cursors_, events_, &totals_),
+      list_indexes_(*db_, model_, metrics_,
+                    resources::ListIndexOptions{.per_resource = config_.auto_indexes,
+                                                .build_after = config_.auto_index_after}),
+      resources_(model_, resource_store_, cursors_, events_, &totals_, &list_indexes_),
       user_store_(*db_),
       session_store_(*db_),
       passwords_(cpu_pool_, config_.bcrypt_cost),
@@ -190,6 +193,8 @@ void App::start() {
   // Revocations made before this start (or by other instances) are honoured from the first
   // request, and polled twice a second after that.
   run_sync([&] { return revocations_.sync(); });
+  // Automatic list indexes built before this start (or by other instances) serve from the start.
+  run_sync([&] { return list_indexes_.load(); });
   // Records of revocations whose tokens have all expired (each instance; deleting twice is
   // harmless): at start, then every 10 minutes.
   run_sync([&] { return revocations_.forget_expired(); });
@@ -221,6 +226,10 @@ void App::start() {
     if (relay_) bound = relay_->published();
     co_await events_.trim(bound);
   });
+  // Indexes for lists that sort their whole match set: built one at a time, off the I/O threads.
+  const Background::Waker index_builder =
+      background_.every("list indexes", std::chrono::seconds(5), [this] { return list_indexes_.build_queued(); });
+  list_indexes_.on_queued([index_builder] { index_builder.wake(); });
   background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
     counters_.prune();
     co_return;

@@ -96,6 +96,7 @@ class App {
   resources::Declarations declarations_;
   resources::Model model_;
   resources::ResourceStore resource_store_;
+  resources::ListIndexes list_indexes_;  // indexes built for lists no declared index serves
   resources::ResourceService resources_;
   users::UserStore user_store_;
   auth::SessionStore session_store_;

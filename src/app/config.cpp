@@ -225,10 +225,17 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.db_pool_size = static_cast<std::size_t>(parse_int("DB_POOL_SIZE", v, 1, 1000));
        }},
-      {{"DB_STATEMENT_TIMEOUT", "30", "seconds a PostgreSQL statement may run before the server cancels it (503)"},
+      {{"DB_STATEMENT_TIMEOUT", "30", "seconds a database statement may run before it is stopped (503)"},
        [](Config& c, const std::string& v) {
          c.db_statement_timeout = parse_seconds("DB_STATEMENT_TIMEOUT", v, 0.01, 86400);
        }},
+      {{"AUTO_INDEXES", "4",
+        "indexes keel may build per resource for lists that no declared index serves (0: none, only a log hint)"},
+       [](Config& c, const std::string& v) {
+         c.auto_indexes = static_cast<std::size_t>(parse_int("AUTO_INDEXES", v, 0, 64));
+       }},
+      {{"AUTO_INDEX_AFTER", "1", "seconds of database time one list shape spends sorting before its index is built"},
+       [](Config& c, const std::string& v) { c.auto_index_after = parse_seconds("AUTO_INDEX_AFTER", v, 0, 86400); }},
       {{"MAX_CONNECTIONS_PER_CLIENT", "1024", "concurrent connections from one client address (503 beyond; 0: off)"},
        [](Config& c, const std::string& v) {
          c.max_connections_per_client =

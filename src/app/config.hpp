@@ -59,6 +59,8 @@ struct Config {
   std::size_t blocking_queue = 4096;
   std::size_t db_pool_size = 16;
   std::chrono::milliseconds db_statement_timeout{30'000};
+  std::size_t auto_indexes = 4;                      // automatic list indexes per resource; 0: none
+  std::chrono::milliseconds auto_index_after{1'000};  // database time a list shape spends unserved first
   std::size_t max_connections_per_client = 1024;  // 0: no per-address limit
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

@@ -29,9 +29,11 @@ Statement count_statement(const storage::SqlDialect& dialect, const Source& sour
 Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors,
                       CountCache* totals) {
   Statement rows = page_statement(db.dialect(), source, q);
+  const auto started = std::chrono::steady_clock::now();
   storage::Result result = co_await db.query(std::move(rows.text), std::move(rows.params));
 
   Page page;
+  page.rows_time = std::chrono::steady_clock::now() - started;
   const bool more = static_cast<std::int64_t>(result.rows.size()) > q.limit;
   if (more) result.rows.pop_back();
   page.rows = std::move(result.rows);

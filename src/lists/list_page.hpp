@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -26,6 +27,7 @@ struct Page {
   std::vector<std::vector<storage::Value>> rows;
   std::optional<std::int64_t> total;  // offset paging without total=false only
   std::optional<std::string> next_cursor;
+  std::chrono::nanoseconds rows_time{0};  // how long the database took to read the rows
 };
 
 /// One SQL statement with its parameters.

@@ -482,4 +482,41 @@ Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations&
   co_return outcome;
 }
 
+std::vector<lists::IndexColumns> list_indexes(const ResourceDecl& r) {
+  std::vector<lists::IndexColumns> out{{{{"id", false}}, true}};  // the primary key
+  for (const IndexSpec& spec : indexes_of(r)) {
+    lists::IndexColumns index{{}, spec.unique};
+    for (const auto& c : spec.columns) index.columns.push_back({c, false});
+    out.push_back(std::move(index));
+  }
+  return out;
+}
+
+std::string auto_index_name(const std::string& table, const lists::IndexColumns& index) {
+  std::string what;
+  for (const auto& c : index.columns) {
+    if (!what.empty()) what += '_';
+    if (c.descending) what += '-';  // as in sort=-priority; field names have no '-', so no clash
+    what += c.name;
+  }
+  std::string name = table + "__" + what + "__auto";
+  if (name.size() <= 63) return name;
+  const std::size_t h = std::hash<std::string>{}(name);
+  return fmt::format("{}__{:016x}__auto", table.substr(0, 20), h);
+}
+
+std::string create_auto_index_sql(const std::string& table, const lists::IndexColumns& index,
+                                  const storage::SqlDialect& d) {
+  std::string cols;
+  for (const auto& c : index.columns) {
+    const bool nullable = c.name != "id" && c.name != "createdAt" && c.name != "updatedAt";
+    cols += (cols.empty() ? "" : ", ") + column_sql(c.name);
+    if (c.descending) cols += " DESC";
+    // As the list's ORDER BY puts NULL: smallest, so first ascending and last descending.
+    if (nullable) cols += c.descending ? d.nulls_last() : d.nulls_first();
+  }
+  return fmt::format("CREATE INDEX {}IF NOT EXISTS {} ON {} ({})", d.build_index_online(),
+                     quoted(auto_index_name(table, index)), quoted(table), cols);
+}
+
 }  // namespace keel::resources

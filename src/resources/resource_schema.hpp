@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 
 #include "core/async.hpp"
+#include "lists/list_shape.hpp"
 #include "resources/declarations.hpp"
 #include "storage/database.hpp"
 #include "storage/sql_dialect.hpp"
@@ -60,5 +61,18 @@ struct SchemaOutcome {
 /// dialect's migration lock makes concurrent starts apply them once. Throws keel::Error from
 /// the database (e.g. a unique index that existing rows violate).
 Task<SchemaOutcome> migrate_resources(storage::Database& db, const Declarations& decls, bool allow_destructive);
+
+/// The indexes keel keeps on a resource's table from its declaration (the primary key, owner,
+/// refs, unique fields, declared indexes and their owner twins), as lists see them.
+std::vector<lists::IndexColumns> list_indexes(const ResourceDecl& r);
+
+/// The name of the automatic index `index` on `table` (unquoted): the same for every instance,
+/// ending in "__auto" (declared ones end in "__idx" or "__key").
+std::string auto_index_name(const std::string& table, const lists::IndexColumns& index);
+
+/// `CREATE INDEX [CONCURRENTLY] IF NOT EXISTS` of an automatic index: built without blocking
+/// writers where the database can (PostgreSQL), NULLs placed as lists sort them.
+std::string create_auto_index_sql(const std::string& table, const lists::IndexColumns& index,
+                                  const storage::SqlDialect& d);
 
 }  // namespace keel::resources

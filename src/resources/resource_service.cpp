@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "lists/list_page.hpp"
+#include "lists/list_shape.hpp"
 
 namespace keel::resources {
 namespace {
@@ -63,8 +64,8 @@ void check_if_match(const std::optional<std::string>& if_match, const Resource& 
 }  // namespace
 
 ResourceService::ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
-                                 events::EventLog& events, lists::CountCache* totals)
-    : model_(model), store_(store), cursors_(cursors), totals_(totals), events_(events) {
+                                 events::EventLog& events, lists::CountCache* totals, ListIndexes* indexes)
+    : model_(model), store_(store), cursors_(cursors), totals_(totals), indexes_(indexes), events_(events) {
   for (const Resource& s : model_.resources()) {
     for (std::size_t i = 0; i < s.decl.fields.size(); ++i) {
       const FieldDecl& f = s.decl.fields[i];
@@ -115,6 +116,11 @@ Task<RenderedList> ResourceService::list(const Resource& r, std::optional<Princi
     source.params.emplace_back(caller->user_id);
   }
   const lists::Page page = co_await lists::fetch_page(store_.database(), std::move(source), q, cursors_, totals_);
+  if (indexes_) {
+    std::vector<std::string> scope;
+    if (reach == Reach::kOwn) scope.emplace_back("ownerId");
+    indexes_->observe(r, lists::shape_of(q, scope), page.rows_time);
+  }
 
   // expand: one statement per expanded field, whatever the page size.
   Expansions expansions;

@@ -12,6 +12,7 @@
 #include "events/event_log.hpp"
 #include "lists/count_cache.hpp"
 #include "lists/list_query.hpp"
+#include "resources/list_indexes.hpp"
 #include "resources/resource_model.hpp"
 #include "resources/resource_store.hpp"
 
@@ -42,9 +43,10 @@ struct RenderedList {
 class ResourceService {
  public:
   /// Every write records its event (and its cascades' events) in `events`, in its transaction.
-  /// Lists' totals come from `totals` when given (counted again only after a write).
+  /// Lists' totals come from `totals` when given (counted again only after a write); list pages
+  /// are noted in `indexes` when given (indexes built for shapes none serves).
   ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
-                  events::EventLog& events, lists::CountCache* totals = nullptr);
+                  events::EventLog& events, lists::CountCache* totals = nullptr, ListIndexes* indexes = nullptr);
 
   /// One page of records the caller may list, as the query parameters ask.
   Task<RenderedList> list(const Resource& r, std::optional<Principal> caller,
@@ -82,6 +84,7 @@ class ResourceService {
   ResourceStore& store_;
   const lists::CursorCodec& cursors_;
   lists::CountCache* totals_;
+  ListIndexes* indexes_;
   events::EventLog& events_;
   // For each resource, the (resource, field index) of the refs pointing at it with cascade or
   // setNull (restrict refuses the delete: nothing to record).

@@ -75,6 +75,14 @@ class SqlDialect {
   virtual std::string_view foreign_keys_on() const noexcept = 0;
   /// A query with one row per broken reference, run before a rebuild commits; empty as above.
   virtual std::string_view foreign_key_check() const noexcept = 0;
+  /// The word that makes CREATE INDEX leave writers running while it builds ("CONCURRENTLY ",
+  /// outside a transaction), or empty where a build holds the write lock anyway (SQLite).
+  virtual std::string_view build_index_online() const noexcept = 0;
+  /// A query of the names of a table's indexes, the table's (unquoted) name bound to $1.
+  virtual std::string_view index_names() const noexcept = 0;
+  /// A query with a row when the index named by $1 (quoted) exists but can't be used (a
+  /// CONCURRENTLY build cut short); empty where a failed build leaves nothing (SQLite).
+  virtual std::string_view unusable_index() const noexcept = 0;
 };
 
 /// `text` for a LIKE pattern in which '%', '_' and '\' mean themselves: each escaped with the

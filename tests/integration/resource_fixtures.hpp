@@ -14,6 +14,10 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "core/run_sync.hpp"
+#include "lists/list_page.hpp"
+#include "resources/resource_model.hpp"
+#include "storage/sql_dialect.hpp"
 #include "support/expect.hpp"
 #include "support/test_server.hpp"
 
@@ -143,6 +147,51 @@ inline void expect_validation(const HttpResponse& res, std::vector<std::string> 
   std::sort(got.begin(), got.end());
   std::sort(keys.begin(), keys.end());
   EXPECT_EQ(got, keys) << res.body;
+}
+
+/// The plan of the page statement of `resource`'s list with `query` (EXPLAIN on PostgreSQL,
+/// with scans that would beat an index on a small table switched off; EXPLAIN QUERY PLAN on
+/// SQLite), as `owner`'s own records, or all of them when `owner` is empty.
+inline std::string page_plan(TestServer& server, const std::string& resource,
+                             const std::vector<std::pair<std::string, std::string>>& query,
+                             const std::string& owner) {
+  storage::Database& db = server.app().database();
+  const resources::Resource& r = *server.app().model().find(resource);
+  const bool pg = db.dialect().backend() == storage::Backend::kPostgres;
+  const lists::CursorCodec cursors(std::string(32, 'c'));
+  const lists::ListQuery q =
+      lists::parse_list_query(query, r.catalog, cursors, {r.refs, owner.empty() ? std::string("x") : owner});
+  lists::Source source{r.table, r.select_list, {}, {}};
+  if (!owner.empty()) {
+    source.where = "owner_id = $1";
+    source.params.emplace_back(owner);
+  }
+  const lists::Statement page = lists::page_statement(db.dialect(), source, q);
+  std::string text;
+  run_sync([&]() -> Task<void> {
+    co_await db.transaction([&](storage::Transaction& tx) -> Task<void> {
+      if (pg) {
+        std::string no_seqscan = "SET LOCAL enable_seqscan = off";
+        std::string no_bitmapscan = "SET LOCAL enable_bitmapscan = off";
+        co_await tx.execute(std::move(no_seqscan));
+        co_await tx.execute(std::move(no_bitmapscan));
+      }
+      std::string sql = (pg ? "EXPLAIN " : "EXPLAIN QUERY PLAN ") + page.text;
+      const storage::Result res = co_await tx.execute(std::move(sql), page.params);
+      for (const auto& row : res.rows) {
+        for (const auto& v : row) {
+          if (const auto* s = std::get_if<std::string>(&v)) text += *s + '\n';
+        }
+      }
+    });
+  });
+  return text;
+}
+
+/// Whether a plan from page_plan sorts (rather than reading an index in order).
+inline bool plan_sorts(TestServer& server, const std::string& plan) {
+  const bool pg = server.app().database().dialect().backend() == storage::Backend::kPostgres;
+  return plan.find(pg ? "Sort" : "TEMP B-TREE") != std::string::npos;
 }
 
 }  // namespace keel::test::fixtures

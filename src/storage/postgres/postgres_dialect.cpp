@@ -57,6 +57,13 @@ class PostgresDialect final : public SqlDialect {
   std::string_view foreign_keys_off() const noexcept override { return ""; }
   std::string_view foreign_keys_on() const noexcept override { return ""; }
   std::string_view foreign_key_check() const noexcept override { return ""; }
+  std::string_view build_index_online() const noexcept override { return "CONCURRENTLY "; }
+  std::string_view index_names() const noexcept override {
+    return "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1";
+  }
+  std::string_view unusable_index() const noexcept override {
+    return "SELECT 1 FROM pg_index WHERE indexrelid = to_regclass($1) AND NOT indisvalid";
+  }
 };
 
 }  // namespace

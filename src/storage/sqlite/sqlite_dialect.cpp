@@ -54,6 +54,13 @@ class SqliteDialect final : public SqlDialect {
   std::string_view foreign_keys_off() const noexcept override { return "PRAGMA foreign_keys = OFF"; }
   std::string_view foreign_keys_on() const noexcept override { return "PRAGMA foreign_keys = ON"; }
   std::string_view foreign_key_check() const noexcept override { return "PRAGMA foreign_key_check"; }
+  std::string_view build_index_online() const noexcept override { return ""; }
+  std::string_view index_names() const noexcept override {
+    return "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1";
+  }
+  std::string_view unusable_index() const noexcept override {
+    return "";
+  }
 };
 
 }  // namespace
