@@ -111,12 +111,12 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                        events_, metrics_, events::AmqpPublisherOptions{.url = events::parse_amqp_url(config_.amqp_url)})),
       jwt_secret_(resolve_jwt_secret(config_)),
       cursors_(cursor_key(jwt_secret_)),
-      totals_(
-          [this]() -> Task<lists::DataVersion> {
-            const auto [head, unnumbered] = co_await events_.version();
-            co_return lists::DataVersion{head, unnumbered};
-          },
-          metrics_),
+      totals_({events_.version_statement(),
+               [](const storage::Result& r) {
+                 const auto [head, unnumbered] = events::EventLog::version_of(r);
+                 return lists::DataVersion{head, unnumbered};
+               }},
+              metrics_),
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
       resource_store_(*db_, model_),

@@ -238,9 +238,12 @@ Task<std::int64_t> EventLog::head_seq() {
 }
 
 Task<std::pair<std::int64_t, std::int64_t>> EventLog::version() {
-  const storage::Result r = co_await db_.query(version_);
-  if (r.rows.empty()) co_return std::pair<std::int64_t, std::int64_t>{0, 0};
-  co_return std::pair{integer(r.rows[0][0]), integer(r.rows[0][1])};
+  co_return version_of(co_await db_.query(version_));
+}
+
+std::pair<std::int64_t, std::int64_t> EventLog::version_of(const storage::Result& r) {
+  if (r.rows.empty()) return {0, 0};
+  return {integer(r.rows[0][0]), integer(r.rows[0][1])};
 }
 
 Task<std::int64_t> EventLog::relay_start() {

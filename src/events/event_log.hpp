@@ -92,6 +92,10 @@ class EventLog {
   /// event, and numbering raises the head. Caches of derived data (list totals) check it.
   /// Throws keel::Error.
   Task<std::pair<std::int64_t, std::int64_t>> version();
+  /// The statement version() runs, to run it along with others (Database::query_all).
+  storage::Statement version_statement() const { return {version_, {}}; }
+  /// What a result of version_statement() says: the head and the unnumbered committed events.
+  static std::pair<std::int64_t, std::int64_t> version_of(const storage::Result& r);
 
   /// Where the relay goes on from: the last seq a broker confirmed, or, when none was recorded or
   /// events after it were trimmed meanwhile (a relay that was off), the last trimmed seq: the

@@ -34,7 +34,7 @@ std::string key_of(const Statement& count) {
 
 }  // namespace
 
-CountCache::CountCache(VersionSource version, Metrics& metrics, std::size_t capacity)
+CountCache::CountCache(VersionQuery version, Metrics& metrics, std::size_t capacity)
     : version_(std::move(version)),
       capacity_(capacity),
       hits_(metrics.counter("keel_list_totals_total", "List totals (meta.total), kept or counted.", {"result"})
@@ -42,11 +42,11 @@ CountCache::CountCache(VersionSource version, Metrics& metrics, std::size_t capa
       misses_(metrics.counter("keel_list_totals_total", "List totals (meta.total), kept or counted.", {"result"})
                   .series({"counted"})) {}
 
-Task<std::int64_t> CountCache::total(storage::Database& db, Statement count) {
+Task<std::int64_t> CountCache::total(storage::Database& db, Statement count, const storage::Result& version) {
   std::string key = key_of(count);
   // Read before the count: a write that commits in between moves the version the next lookup
   // reads, so a total counted before that write is never served after it.
-  const DataVersion now = co_await version_();
+  const DataVersion now = version_.decode(version);
   {
     std::lock_guard lock(mutex_);
     if (const auto it = entries_.find(key); it != entries_.end() && it->second.version == now) {

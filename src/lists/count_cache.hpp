@@ -34,12 +34,22 @@ struct DataVersion {
 /// rule) and the filters are part of it. At most `capacity` totals; when full it starts over.
 class CountCache {
  public:
-  using VersionSource = std::function<Task<DataVersion>()>;
+  /// How the data version is read: a statement, and what its result says.
+  struct VersionQuery {
+    storage::Statement statement;
+    std::function<DataVersion(const storage::Result&)> decode;
+  };
 
-  CountCache(VersionSource version, Metrics& metrics, std::size_t capacity = 4096);
+  CountCache(VersionQuery version, Metrics& metrics, std::size_t capacity = 4096);
 
-  /// The number of rows `count` (a `SELECT count(*)`) counts, from the cache or counted now.
-  Task<std::int64_t> total(storage::Database& db, Statement count);
+  /// The statement that reads the data version; run it (e.g. with the page, in one trip) before
+  /// total() and pass its result there.
+  const storage::Statement& version_statement() const noexcept { return version_.statement; }
+
+  /// The number of rows `count` (a `SELECT count(*)`) counts, as of `version` (the result of
+  /// version_statement(), read before): kept from an earlier count at the same version, or
+  /// counted now. Throws keel::Error from the database.
+  Task<std::int64_t> total(storage::Database& db, Statement count, const storage::Result& version);
 
  private:
   struct Entry {
@@ -47,7 +57,7 @@ class CountCache {
     std::int64_t total = 0;
   };
 
-  VersionSource version_;
+  VersionQuery version_;
   std::size_t capacity_;
   CounterCell& hits_;
   CounterCell& misses_;

@@ -25,6 +25,12 @@ struct Result {
   std::size_t column(std::string_view name) const;
 };
 
+/// One statement with its bound values.
+struct Statement {
+  std::string sql;
+  Params params;
+};
+
 class SqlDialect;
 
 /// Statements inside one transaction; valid only inside Database::transaction's body.
@@ -67,6 +73,14 @@ class Database {
 
   /// A read-only statement. Throws as Transaction::execute.
   virtual Task<Result> query(std::string sql, Params params = {}) = 0;
+  /// Read-only statements run one after the other in one trip: on SQLite in one job of the
+  /// blocking pool, on PostgreSQL in one pipeline (one round trip). Their results, in order.
+  /// Throws as Transaction::execute (the first failure; a later statement may not have run).
+  virtual Task<std::vector<Result>> query_all(std::vector<Statement> statements) {
+    std::vector<Result> out;
+    for (auto& s : statements) out.push_back(co_await query(std::move(s.sql), std::move(s.params)));
+    co_return out;
+  }
   /// One write statement in its own transaction. Throws as Transaction::execute.
   virtual Task<Result> execute(std::string sql, Params params = {}) = 0;
   /// Runs `body` in one transaction: committed when it returns, rolled back when it throws

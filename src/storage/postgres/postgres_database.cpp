@@ -282,11 +282,6 @@ Task<Result> run(Connection& c, std::string sql, Params params) {
   co_return to_result(res.get());
 }
 
-struct Statement {
-  std::string sql;
-  Params params;
-};
-
 // The next result of a pipeline: nullptr ends one command's results.
 Task<ResultPtr> next_result(Connection& c) {
   while (PQisBusy(c.conn)) {
@@ -300,12 +295,16 @@ Task<ResultPtr> next_result(Connection& c) {
 }
 
 // Runs `statements` in order in one round trip (libpq's pipeline mode: all sent, then one Sync,
-// then every result read), preparing the new ones on the way; returns the last one's result. The
-// first failure is thrown as run() throws it; the statements after it did not run. In a
+// then every result read), preparing the new ones on the way; returns their results in order.
+// The first failure is thrown as run() throws it; the statements after it did not run. In a
 // transaction the failure leaves it aborted (the caller rolls back); outside one, the pipeline
 // was one implicit transaction and nothing of it stays.
-Task<Result> run_pipelined(Connection& c, std::vector<Statement> statements) {
-  if (statements.size() == 1) co_return co_await run(c, std::move(statements[0].sql), std::move(statements[0].params));
+Task<std::vector<Result>> run_pipelined(Connection& c, std::vector<Statement> statements) {
+  if (statements.size() == 1) {
+    std::vector<Result> one;
+    one.push_back(co_await run(c, std::move(statements[0].sql), std::move(statements[0].params)));
+    co_return one;
+  }
   // Converted before anything is sent: a value refused here leaves the connection as it was.
   std::vector<ParamText> texts;
   texts.reserve(statements.size());
@@ -356,7 +355,7 @@ Task<Result> run_pipelined(Connection& c, std::vector<Statement> statements) {
 
   ResultPtr failed;  // the first error, with the statement it came from
   const Statement* failed_statement = nullptr;
-  ResultPtr last;
+  std::vector<ResultPtr> results;
   for (const Sent& command : sent) {
     ResultPtr mine;
     for (;;) {
@@ -380,7 +379,7 @@ Task<Result> run_pipelined(Connection& c, std::vector<Statement> statements) {
     if (!command.prepared_as.empty()) {
       c.prepared.emplace(command.statement->sql, command.prepared_as);
     } else {
-      last = std::move(mine);
+      results.push_back(std::move(mine));
     }
   }
   ResultPtr sync = co_await next_result(c);
@@ -395,8 +394,11 @@ Task<Result> run_pipelined(Connection& c, std::vector<Statement> statements) {
     }
     throw_result_error(failed.get(), failed_statement->sql);
   }
-  if (!last) throw_lost(c.conn, "no result");
-  co_return to_result(last.get());
+  if (results.size() != statements.size()) throw_lost(c.conn, "no result");
+  std::vector<Result> out;
+  out.reserve(results.size());
+  for (const ResultPtr& r : results) out.push_back(to_result(r.get()));
+  co_return out;
 }
 
 // An idle connection whose server went away has its socket readable (EOF or a termination
@@ -570,7 +572,8 @@ struct PostgresDatabase::Impl {
       pending_.push_back({std::move(sql), std::move(params)});
       std::vector<Statement> batch = std::move(pending_);
       pending_.clear();
-      co_return co_await run_pipelined(c_, std::move(batch));
+      std::vector<Result> results = co_await run_pipelined(c_, std::move(batch));
+      co_return std::move(results.back());
     }
     Task<void> execute_deferred(std::string sql, Params params) override {
       pending_.push_back({std::move(sql), std::move(params)});
@@ -600,6 +603,16 @@ std::size_t PostgresDatabase::open_connections() const noexcept {
 
 Task<Result> PostgresDatabase::query(std::string sql, Params params) {
   co_return co_await impl_->run_one(std::move(sql), std::move(params), "read");
+}
+
+Task<std::vector<Result>> PostgresDatabase::query_all(std::vector<Statement> statements) {
+  Impl& impl = *impl_;
+  const auto started = std::chrono::steady_clock::now();
+  auto conn = co_await impl.acquire();
+  Impl::Lease lease(impl, std::move(conn));
+  std::vector<Result> out = co_await run_pipelined(*lease, std::move(statements));
+  impl.latency.observe({"read"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return out;
 }
 
 Task<Result> PostgresDatabase::execute(std::string sql, Params params) {

@@ -39,6 +39,7 @@ class PostgresDatabase final : public Database {
   ~PostgresDatabase() override;
 
   Task<Result> query(std::string sql, Params params = {}) override;
+  Task<std::vector<Result>> query_all(std::vector<Statement> statements) override;
   Task<Result> execute(std::string sql, Params params = {}) override;
   Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
   Task<void> ping() override;

@@ -569,6 +569,26 @@ Task<Result> SqliteDatabase::query(std::string sql, Params params) {
   co_return result;
 }
 
+Task<std::vector<Result>> SqliteDatabase::query_all(std::vector<Statement> statements) {
+  const auto started = std::chrono::steady_clock::now();
+  Impl& impl = *impl_;
+  std::vector<Result> results = co_await impl.pool.run([&] {
+    auto conn = impl.take_reader();
+    std::vector<Result> out;
+    out.reserve(statements.size());
+    try {
+      for (const Statement& s : statements) out.push_back(conn->exec(s.sql, s.params));
+    } catch (...) {
+      impl.give_back(std::move(conn));
+      throw;
+    }
+    impl.give_back(std::move(conn));
+    return out;
+  });
+  impl.latency.observe({"read"}, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  co_return results;
+}
+
 Task<Result> SqliteDatabase::execute(std::string sql, Params params) {
   Impl& impl = *impl_;
   const auto started = std::chrono::steady_clock::now();

@@ -40,6 +40,7 @@ class SqliteDatabase final : public Database {
   ~SqliteDatabase() override;
 
   Task<Result> query(std::string sql, Params params = {}) override;
+  Task<std::vector<Result>> query_all(std::vector<Statement> statements) override;
   Task<Result> execute(std::string sql, Params params = {}) override;
   Task<void> transaction(std::function<Task<void>(Transaction&)> body) override;
   Task<void> ping() override;
