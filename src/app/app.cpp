@@ -109,6 +109,10 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                  ? nullptr
                  : std::make_unique<events::EventRelay>(
                        events_, metrics_, events::AmqpPublisherOptions{.url = events::parse_amqp_url(config_.amqp_url)})),
+      redis_(config_.redis_url.empty()
+                 ? nullptr
+                 : std::make_unique<cache::RedisClient>(
+                       cache::RedisOptions{.endpoint = cache::parse_redis_url(config_.redis_url)})),
       jwt_secret_(resolve_jwt_secret(config_)),
       cursors_(cursor_key(jwt_secret_)),
       totals_({events_.version_statement(),
@@ -166,6 +170,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
   openapi::Routes routes(router_, api_docs_);
   std::vector<ops::OptionalCheck> optional_checks;
   if (relay_) optional_checks.push_back({"broker", [relay = relay_.get()] { return relay->broker_up(); }});
+  if (redis_) optional_checks.push_back({"redis", [redis = redis_.get()] { return redis->up(); }});
   ops::add_routes(routes, *db_, metrics_, config_.metrics_token, std::move(optional_checks));
   auth::add_routes(routes, auth_);
   users::add_routes(routes, users_, model_.roles());
@@ -260,6 +265,7 @@ void App::stop() {
   if (server_) server_->stop();
   background_.stop();
   if (relay_) relay_->stop();  // after the jobs: no relay step runs now
+  if (redis_) redis_->stop();  // after the server: no request awaits a command now
   // Writes still under way complete now, while the loops awaiting them (server, background)
   // are stopped but alive; finishing later would post to destroyed loops.
   if (db_) db_->stop();

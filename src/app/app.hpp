@@ -5,6 +5,7 @@
 
 #include "app/config.hpp"
 #include "auth/auth_service.hpp"
+#include "cache/redis_client.hpp"
 #include "auth/rate_limiter.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
@@ -90,6 +91,7 @@ class App {
   std::unique_ptr<storage::Database> db_;
   events::EventLog events_;
   std::unique_ptr<events::EventRelay> relay_;  // with AMQP_URL
+  std::unique_ptr<cache::RedisClient> redis_;  // with REDIS_URL
   std::string jwt_secret_;
   lists::CursorCodec cursors_;
   lists::CountCache totals_;  // list totals, counted again only after a change

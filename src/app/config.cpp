@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include "core/text_rules.hpp"
+#include "cache/redis_url.hpp"
 #include "events/amqp_url.hpp"
 #include "http/address_set.hpp"
 
@@ -138,9 +139,13 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.bcrypt_cost = static_cast<int>(parse_int("BCRYPT_COST", v, c.env == Environment::kTest ? 4 : 10, 15));
        }},
-      {{"REDIS_URL", "(none)", "redis://host:port, to share limits and revocations across instances"},
+      {{"REDIS_URL", "(none)", "redis://[:password@]host:port[/db], to share limits and revocations across instances"},
        [](Config& c, const std::string& v) {
-         require_scheme("REDIS_URL", v, {"redis", "rediss"});
+         try {
+           cache::parse_redis_url(v);  // parsed again when the client starts; here a mistake stops the start
+         } catch (const std::invalid_argument& e) {
+           throw ConfigError("REDIS_URL", e.what());
+         }
          c.redis_url = v;
        }},
       {{"AMQP_URL", "(none)", "amqp://user:pass@host:port/vhost, for events"},

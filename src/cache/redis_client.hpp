@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cache/redis_url.hpp"
+#include "core/async.hpp"
+
+namespace keel::cache {
+
+/// A Redis reply, as hiredis's reader reads it.
+struct Reply {
+  enum class Type { kNil, kInteger, kString, kStatus, kError, kArray };
+  Type type = Type::kNil;
+  std::int64_t integer = 0;
+  std::string text;  // string, status and error replies
+  std::vector<Reply> elements;
+
+  bool is_error() const noexcept { return type == Type::kError; }
+};
+
+struct RedisOptions {
+  RedisEndpoint endpoint;
+  std::chrono::milliseconds timeout{1'000};  // a command, a connect, a PING without an answer
+  std::chrono::milliseconds health_period{2'000};  // PING while idle, so a silent loss shows
+  std::chrono::milliseconds retry_max{1'000};      // the longest wait between reconnects
+};
+
+/// One pipelined connection to Redis, driven by its own thread's event loop (hiredis's reply
+/// reader over an Asio socket): callers on any loop send commands without blocking; replies
+/// come back in order. It connects (AUTH, SELECT) by itself and again after any failure, with
+/// back-off up to `retry_max`; a PING every `health_period` finds a connection that went quiet.
+/// While it is down, commands fail at once (never wait for it); `up()` says which, for /readyz.
+/// A change of state is logged once.
+class RedisClient {
+ public:
+  explicit RedisClient(RedisOptions options);
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  /// Sends one command (`args[0]` the command's name) and returns its reply (an error reply is a
+  /// reply, not an exception). Throws Error::unavailable when Redis is down, the connection is
+  /// lost before the reply, or no reply comes within the timeout (the connection is then
+  /// dropped and made again: a late reply would answer the wrong command).
+  Task<Reply> command(std::vector<std::string> args);
+
+  /// Whether the connection is up (connected and answering).
+  bool up() const noexcept;
+
+  /// Closes the connection and joins the thread; commands after it fail. Idempotent.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace keel::cache
