@@ -5,6 +5,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <optional>
+#include <string_view>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +51,38 @@ std::unique_ptr<storage::Database> open_database(const Config& config, BlockingP
 }
 
 namespace {
+
+// Revocations announced through Redis (API.md §12): "<revoked at, unix ms> <session id> ...".
+constexpr const char* kRevocationChannel = "keel:revocations";
+
+std::string revocation_message(const std::vector<std::string>& session_ids, std::int64_t at_ms) {
+  std::string out = std::to_string(at_ms);
+  for (const auto& id : session_ids) {
+    out += ' ';
+    out += id;
+  }
+  return out;
+}
+
+// The session ids and time of a message from revocation_message; nothing when it is not one.
+std::optional<std::pair<std::vector<std::string>, std::int64_t>> read_revocation(std::string_view text) {
+  std::vector<std::string> ids;
+  std::int64_t at = 0;
+  const auto space = text.find(' ');
+  const std::string_view head = text.substr(0, space);
+  const auto [end, ec] = std::from_chars(head.data(), head.data() + head.size(), at);
+  if (ec != std::errc() || end != head.data() + head.size() || space == std::string_view::npos) return std::nullopt;
+  text.remove_prefix(space + 1);
+  while (!text.empty()) {
+    const auto next = text.find(' ');
+    const std::string_view id = text.substr(0, next);
+    if (!is_uuid(id)) return std::nullopt;
+    ids.emplace_back(id);
+    text.remove_prefix(next == std::string_view::npos ? text.size() : next + 1);
+  }
+  if (ids.empty()) return std::nullopt;
+  return std::pair{std::move(ids), at};
+}
 
 std::size_t cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
@@ -203,7 +238,23 @@ void App::start() {
   // Records of revocations whose tokens have all expired (each instance; deleting twice is
   // harmless): at start, then every 10 minutes.
   run_sync([&] { return revocations_.forget_expired(); });
-  background_.every("revocation sync", std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
+  const Background::Waker revocation_sync =
+      background_.every("revocation sync", std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
+  // With Redis, a revocation reaches the other instances at once (pub/sub); the database poll
+  // above stays the truth, and runs again each time the subscription is (re)made, for whatever
+  // was announced while it was away.
+  if (redis_) {
+    revocations_.on_local([redis = redis_.get()](const std::vector<std::string>& ids, std::int64_t at) {
+      redis->publish(kRevocationChannel, revocation_message(ids, at));
+    });
+    cache::RedisOptions subscriber{.endpoint = cache::parse_redis_url(config_.redis_url)};
+    subscriber.subscribe = {kRevocationChannel};
+    subscriber.on_message = [this](const std::string&, const std::string& payload) {
+      if (auto revocation = read_revocation(payload)) revocations_.apply_remote(revocation->first, revocation->second);
+    };
+    subscriber.on_subscribed = [revocation_sync] { revocation_sync.wake(); };
+    redis_subscriber_ = std::make_unique<cache::RedisClient>(std::move(subscriber));
+  }
   background_.every("revocation clean-up", std::chrono::minutes(10), [this] { return revocations_.forget_expired(); });
   // The event log: where commits may land out of order (PostgreSQL), the sequencer numbers the
   // committed events right after each local commit that wrote some (woken, coalesced) and every
@@ -265,6 +316,7 @@ void App::stop() {
   if (server_) server_->stop();
   background_.stop();
   if (relay_) relay_->stop();  // after the jobs: no relay step runs now
+  if (redis_subscriber_) redis_subscriber_->stop();
   if (redis_) redis_->stop();  // after the server: no request awaits a command now
   // Writes still under way complete now, while the loops awaiting them (server, background)
   // are stopped but alive; finishing later would post to destroyed loops.

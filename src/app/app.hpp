@@ -91,7 +91,8 @@ class App {
   std::unique_ptr<storage::Database> db_;
   events::EventLog events_;
   std::unique_ptr<events::EventRelay> relay_;  // with AMQP_URL
-  std::unique_ptr<cache::RedisClient> redis_;  // with REDIS_URL
+  std::unique_ptr<cache::RedisClient> redis_;             // with REDIS_URL
+  std::unique_ptr<cache::RedisClient> redis_subscriber_;  // with REDIS_URL: revocations from other instances
   std::string jwt_secret_;
   lists::CursorCodec cursors_;
   lists::CountCache totals_;  // list totals, counted again only after a change

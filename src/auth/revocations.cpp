@@ -25,8 +25,16 @@ bool Revocations::is_revoked(std::string_view session_id) const {
 }
 
 void Revocations::add(std::string session_id, std::int64_t revoked_at_ms) {
+  {
+    std::lock_guard l(mutex_);
+    revoked_.emplace(session_id, revoked_at_ms);
+  }
+  if (on_local_) on_local_({session_id}, revoked_at_ms);
+}
+
+void Revocations::apply_remote(const std::vector<std::string>& session_ids, std::int64_t at_ms) {
   std::lock_guard l(mutex_);
-  revoked_.emplace(std::move(session_id), revoked_at_ms);
+  for (const auto& sid : session_ids) revoked_.emplace(sid, at_ms);
 }
 
 Task<void> Revocations::sync() {
@@ -56,7 +64,11 @@ Task<std::vector<std::string>> Revocations::revoke_user_sessions(storage::Transa
 
 void Revocations::revoked(std::vector<std::string> session_ids) {
   const std::int64_t now = clock_.unix_ms();
-  for (auto& sid : session_ids) add(std::move(sid), now);
+  {
+    std::lock_guard l(mutex_);
+    for (const auto& sid : session_ids) revoked_.emplace(sid, now);
+  }
+  if (on_local_ && !session_ids.empty()) on_local_(session_ids, now);
 }
 
 }  // namespace keel::auth

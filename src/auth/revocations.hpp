@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -41,6 +42,14 @@ class Revocations : public users::SessionRevoker {
   /// Honours, here and at once, revocations whose transaction committed (users::SessionRevoker).
   void revoked(std::vector<std::string> session_ids) override;
 
+  /// Called with each revocation this process makes (after its commit), so other instances can
+  /// learn of it at once (Redis pub/sub); set before serving. Must be quick and never throw.
+  void on_local(std::function<void(const std::vector<std::string>& session_ids, std::int64_t at_ms)> f) {
+    on_local_ = std::move(f);
+  }
+  /// Honours revocations another instance announced (the database stays the truth: sync()).
+  void apply_remote(const std::vector<std::string>& session_ids, std::int64_t at_ms);
+
  private:
   SessionStore& sessions_;
   const Clock& clock_;
@@ -48,6 +57,7 @@ class Revocations : public users::SessionRevoker {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> revoked_;
   std::int64_t synced_until_ms_ = 0;
+  std::function<void(const std::vector<std::string>&, std::int64_t)> on_local_;
 };
 
 }  // namespace keel::auth

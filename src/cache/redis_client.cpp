@@ -4,6 +4,7 @@
 #include <atomic>
 #include <deque>
 #include <optional>
+#include <string_view>
 #include <thread>
 
 #include <boost/asio/as_tuple.hpp>
@@ -165,6 +166,15 @@ struct RedisClient::Impl {
         }
         if (!raw) break;
         const std::unique_ptr<redisReply, void (*)(void*)> reply(static_cast<redisReply*>(raw), freeReplyObject);
+        if (!self->options.subscribe.empty() && reply->type == REDIS_REPLY_ARRAY && reply->elements == 3 &&
+            reply->element[0]->type == REDIS_REPLY_STRING && std::string_view(reply->element[0]->str, reply->element[0]->len) == "message") {
+          // A published message, not the answer to a command.
+          if (self->options.on_message) {
+            self->options.on_message(std::string(reply->element[1]->str, reply->element[1]->len),
+                                     std::string(reply->element[2]->str, reply->element[2]->len));
+          }
+          continue;
+        }
         if (self->pending.empty()) {
           self->drop("a reply nobody asked for");
           co_return;
@@ -232,6 +242,12 @@ struct RedisClient::Impl {
     std::vector<std::string> ping{"PING"};
     const Reply pong = co_await send(std::move(ping));
     if (pong.is_error()) throw std::runtime_error("PING refused: " + pong.text);
+    for (const auto& channel : options.subscribe) {
+      std::vector<std::string> subscribe{"SUBSCRIBE", channel};
+      const Reply r = co_await send(std::move(subscribe));
+      if (r.is_error()) throw std::runtime_error("SUBSCRIBE refused: " + r.text);
+    }
+    if (!options.subscribe.empty() && options.on_subscribed) options.on_subscribed();
   }
 
   // Keeps a connection up for as long as the client lives.
@@ -290,6 +306,16 @@ void RedisClient::stop() {
     impl->loop.stop();
   });
   if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+void RedisClient::publish(std::string channel, std::string message) {
+  if (impl_->stopping || !impl_->is_up) return;
+  Impl* impl = impl_.get();
+  asio::post(impl->loop, [impl, channel = std::move(channel), message = std::move(message)]() mutable {
+    std::vector<std::string> args{"PUBLISH", std::move(channel), std::move(message)};
+    Task<Reply> sending = impl->send(std::move(args));
+    asio::co_spawn(impl->loop, std::move(sending), [](std::exception_ptr, Reply) {});  // fire and forget
+  });
 }
 
 bool RedisClient::up() const noexcept { return impl_->is_up.load(); }

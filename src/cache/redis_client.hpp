@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -24,6 +25,13 @@ struct Reply {
 
 struct RedisOptions {
   RedisEndpoint endpoint;
+  /// Subscriber mode: the channels to SUBSCRIBE to on every (re)connect; messages go to
+  /// `on_message` (channel, payload) on the client's thread, and `on_subscribed` runs after each
+  /// (re)subscription (messages sent while it was away are lost: catch up from the truth there).
+  /// Both must be quick and never throw. A subscriber connection takes no other commands.
+  std::vector<std::string> subscribe;
+  std::function<void(const std::string& channel, const std::string& payload)> on_message;
+  std::function<void()> on_subscribed;
   std::chrono::milliseconds timeout{1'000};  // a command, a connect, a PING without an answer
   std::chrono::milliseconds health_period{2'000};  // PING while idle, so a silent loss shows
   std::chrono::milliseconds retry_max{1'000};      // the longest wait between reconnects
@@ -47,6 +55,10 @@ class RedisClient {
   /// lost before the reply, or no reply comes within the timeout (the connection is then
   /// dropped and made again: a late reply would answer the wrong command).
   Task<Reply> command(std::vector<std::string> args);
+
+  /// Sends PUBLISH without waiting for it: fire and forget (lost while Redis is down). Thread-safe,
+  /// never blocks or throws.
+  void publish(std::string channel, std::string message);
 
   /// Whether the connection is up (connected and answering).
   bool up() const noexcept;

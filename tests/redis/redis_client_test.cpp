@@ -21,6 +21,8 @@
 #include "cache/redis_client.hpp"
 #include "core/error.hpp"
 #include "core/run_sync.hpp"
+#include "integration/resource_fixtures.hpp"
+#include "support/test_database.hpp"
 #include "support/test_server.hpp"
 
 namespace keel::cache {
@@ -164,6 +166,45 @@ TEST(RedisReadiness, ReadyzShowsRedisDownAndUpAgainAndStaysReady) {
   ctl("start");
   EXPECT_TRUE(eventually([&] { return redis_check() == "ok"; }, 10s));
   EXPECT_NE(server.logs().find("redis: up again"), std::string::npos) << server.logs();
+}
+
+// API.md §12: with Redis, a revoked session is refused by every instance within 100 ms of the
+// revoking request's answer. Two instances on one PostgreSQL; five logouts on A, each token
+// then tried on B every few ms. (Without the fan-out B learns from its 500 ms database poll: all
+// five within 100 ms by luck is about 0.2^5.)
+TEST(RedisRevocations, ALogoutOnOneInstanceIsRefusedOnTheOtherWithin100ms) {
+  Restore restore;
+  test::TestDatabase database("postgres");
+  const auto config = [&](app::Config& c) {
+    test::fixtures::configure(c, "");
+    c.database_url = database.url();
+    c.redis_url = env("KEEL_TEST_REDIS_URL");
+  };
+  test::TestServer a(config);
+  test::TestServer b(config);
+  test::HttpClient on_a = a.client();
+  test::HttpClient on_b = b.client();
+  for (auto* client : {&on_a, &on_b}) {
+    ASSERT_TRUE(eventually([&] { return client->get("/readyz").body.find(R"("redis":"ok")") != std::string::npos; }, 10s));
+  }
+  test::fixtures::sign_up(on_a, "ada@example.com");
+  for (int round = 0; round < 5; ++round) {
+    const test::fixtures::Account ada = test::fixtures::sign_in(on_a, "ada@example.com");
+    ASSERT_EQ(on_b.get("/api/auth/me", ada.bearer()).status, 200);
+    const test::HttpResponse out = on_a.post("/api/auth/logout", "", ada.bearer());
+    ASSERT_EQ(out.status, 204) << out.body;
+    const auto answered = Clock::now();
+    int status = 200;
+    while (status == 200 && Clock::now() - answered < 1s) {
+      status = on_b.get("/api/auth/me", ada.bearer()).status;
+      if (status == 200) std::this_thread::sleep_for(2ms);
+    }
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - answered);
+    EXPECT_EQ(status, 401);
+    EXPECT_LE(took.count(), 100) << "round " << round;
+  }
+  // The announcements arrived on a subscription that stayed up (no reconnect in between).
+  EXPECT_EQ(b.logs().find("is unavailable"), std::string::npos) << b.logs();
 }
 
 }  // namespace
