@@ -15,13 +15,17 @@
 # runs wrk -t1 against both, interleaved, and prints medians and the keel/nginx ratio. Other
 # endpoints are measured with `measure` (see "Endpoints" below) and quoted as a ratio to
 # keel's own /healthz in the same run. The report also goes to <build-dir>/bench-report.txt.
-# It runs under a throwaway RabbitMQ broker (scripts/with-rabbitmq.sh, which installs it): unless
-# KEEL_TEST_AMQP_URL is set already, it starts itself again under one.
+# It runs under a throwaway RabbitMQ broker and Redis server (scripts/with-rabbitmq.sh and
+# scripts/with-redis.sh, which install them): unless KEEL_TEST_AMQP_URL and KEEL_TEST_REDIS_URL
+# are set already, it starts itself again under them.
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: bench/run.sh <build-dir>}
 if [ -z "${KEEL_TEST_AMQP_URL:-}" ]; then
   exec "$(dirname "$0")/../scripts/with-rabbitmq.sh" "$0" "$@"
+fi
+if [ -z "${KEEL_TEST_REDIS_URL:-}" ]; then
+  exec "$(dirname "$0")/../scripts/with-redis.sh" "$0" "$@"
 fi
 DURATION=${BENCH_DURATION:-5}
 REPEATS=${BENCH_REPEATS:-3}
@@ -444,8 +448,10 @@ warm_lists() {
 # resources_bench LABEL DATABASE_URL DIALECT: one keel with resources.yaml, seeded, measured.
 resources_bench() {
   local label=$1 db_url=$2 dialect=$3 url reg token user project task admin_token
+  # The rows of issue 15 are the data path itself: the read cache off (CACHE=off; the list totals'
+  # count cache stays on, it is part of the list engine). The cache's own rows follow them.
   start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" RATE_LIMIT_AUTH=0 BCRYPT_COST=10 \
-    JWT_SECRET="$BENCH_SECRET" ADMIN_EMAIL="admin-$dialect@example.com" ADMIN_PASSWORD="admin password"
+    JWT_SECRET="$BENCH_SECRET" ADMIN_EMAIL="admin-$dialect@example.com" ADMIN_PASSWORD="admin password" CACHE=off
   url=$EXTRA_URL
   RES_URL=$url
   reg=$(curl -sf -X POST "$url/api/auth/register" -H 'Content-Type: application/json' \
@@ -477,6 +483,22 @@ resources_bench() {
   export KEEL_BENCH_TOKEN=$admin_token KEEL_BENCH_TASK=$task  # read by list_after_write.lua
   measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (admin, each after a PATCH: total counted afresh; req/s counts both)" \
     "$url/api/tasks" -s "$(dirname "$0")/list_after_write.lua"
+  # The read cache (issue 16, API.md §12): another keel on the same data with CACHE=on, in its
+  # memory on SQLite, through Redis on PostgreSQL (scripts/with-redis.sh). A warm-up run first.
+  local cached=(CACHE=on) cache_label="CACHE=on (in process)"
+  if [ "$dialect" != sqlite ]; then
+    cached+=(REDIS_URL="$KEEL_TEST_REDIS_URL")
+    cache_label="CACHE=on (Redis)"
+  fi
+  start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" "${cached[@]}"
+  CACHED_URL=$EXTRA_URL
+  wrk -t1 -c8 -d1s "$CACHED_URL/api/tasks/$task" -H "Authorization: Bearer $token" >/dev/null 2>&1 || true
+  measure "GET /api/tasks/:id $label $cache_label" "$CACHED_URL/api/tasks/$task" -H "Authorization: Bearer $token"
+  measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (owner) $cache_label" \
+    "$CACHED_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token"
+  measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (admin: all 100,000) $cache_label" \
+    "$CACHED_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token"
+  RES_ADMIN_TOKEN=$admin_token
   # The same data and list with an index that serves it: another keel on the same database with
   # bench/resources-indexed.yaml ([status, priority] instead of [status]; applied at its start).
   start_extra_keel "$db_url" RESOURCES_FILE="$(dirname "$0")/resources-indexed.yaml" JWT_SECRET="$BENCH_SECRET"
@@ -557,6 +579,19 @@ if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
   RES_URL_2=$EXTRA_URL
   two_instances "GET /api/tasks/:id pg" "$RES_URL/api/tasks/$RES_TASK" "$RES_URL_2/api/tasks/$RES_TASK" \
     -H "Authorization: Bearer $RES_TOKEN"
+  # Two instances with Redis (CACHE=on, the cache shared) against the two without (no cache on
+  # PostgreSQL without Redis): the point read and the admin list.
+  two_instances "GET /api/tasks?status=todo&sort=-priority&limit=20 pg (admin) without Redis" \
+    "$RES_URL/api/tasks?status=todo&sort=-priority&limit=20" "$RES_URL_2/api/tasks?status=todo&sort=-priority&limit=20" \
+    -H "Authorization: Bearer $RES_ADMIN_TOKEN"
+  start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" \
+    REDIS_URL="$KEEL_TEST_REDIS_URL"
+  REDIS_URL_2=$EXTRA_URL
+  two_instances "GET /api/tasks/:id pg with Redis (CACHE=on)" "$CACHED_URL/api/tasks/$RES_TASK" \
+    "$REDIS_URL_2/api/tasks/$RES_TASK" -H "Authorization: Bearer $RES_TOKEN"
+  two_instances "GET /api/tasks?status=todo&sort=-priority&limit=20 pg (admin) with Redis (CACHE=on)" \
+    "$CACHED_URL/api/tasks?status=todo&sort=-priority&limit=20" "$REDIS_URL_2/api/tasks?status=todo&sort=-priority&limit=20" \
+    -H "Authorization: Bearer $RES_ADMIN_TOKEN"
 fi
 
 # The event log's cost (issue 14: at most 15 % of write throughput): POST /api/tasks on this build

@@ -124,6 +124,17 @@ std::string resolve_jwt_secret(const Config& config) {
   return fresh;
 }
 
+// API.md §12: shared through Redis when there is one; in this process on SQLite, where no
+// other instance writes; none on PostgreSQL without Redis (other instances may write).
+std::unique_ptr<cache::ReadCache> make_read_cache(const Config& config, const storage::Database& db,
+                                                  cache::RedisClient* redis, Metrics& metrics) {
+  if (!config.cache) return nullptr;
+  if (redis) return std::make_unique<cache::RedisReadCache>(*redis, metrics, std::chrono::minutes(10));
+  if (db.dialect().one_instance()) return std::make_unique<cache::LocalReadCache>(metrics, config.cache_max_bytes);
+  spdlog::info("cache: off (PostgreSQL without REDIS_URL: other instances may write)");
+  return nullptr;
+}
+
 resources::Declarations load_declarations(const Config& config) {
   if (!config.resources_file.empty()) return resources::load_resources_file(config.resources_file);
   if (std::filesystem::exists("resources.yaml")) {
@@ -156,18 +167,21 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                  return lists::DataVersion{head, unnumbered};
                }},
               metrics_),
+      read_cache_(make_read_cache(config_, *db_, redis_.get(), metrics_)),
       declarations_(load_declarations(config_)),
       model_(declarations_, db_->dialect()),
       resource_store_(*db_, model_),
       list_indexes_(*db_, model_, metrics_,
                     resources::ListIndexOptions{.per_resource = config_.auto_indexes,
                                                 .build_after = config_.auto_index_after}),
-      resources_(model_, resource_store_, cursors_, events_, &totals_, &list_indexes_),
+      resources_(model_, resource_store_, cursors_, events_, &totals_, &list_indexes_, read_cache_.get()),
       user_store_(*db_),
       session_store_(*db_),
       passwords_(cpu_pool_, config_.bcrypt_cost),
       tokens_(jwt_secret_, config_.jwt_issuer, config_.access_token_ttl, clock),
       revocations_(session_store_, config_.access_token_ttl, clock),
+      shared_counters_(redis_ ? std::make_unique<cache::SharedCounters>(*redis_, local_counters_) : nullptr),
+      counters_(shared_counters_ ? *shared_counters_ : static_cast<Counters&>(local_counters_)),
       auth_(user_store_, session_store_, passwords_, tokens_, revocations_, counters_,
             auth::AuthOptions{.rate_limit_per_minute = config_.rate_limit_auth,
                               .login_max_failures = config_.login_max_failures,
@@ -177,15 +191,16 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
             clock, events_),
       users_(user_store_, revocations_, passwords_, cursors_, events_,
              // A user's deletion takes their records with it: resources record those events.
-             [this](storage::Transaction& tx, std::string user_id, std::optional<std::string> actor) {
-               return resources_.record_owner_deletion(tx, std::move(user_id), std::move(actor));
-             },
+             users::OwnerDeletion{
+                 [this](storage::Transaction& tx, std::string user_id, std::optional<std::string> actor) {
+                   return resources_.record_owner_deletion(tx, std::move(user_id), std::move(actor));
+                 },
+                 [this] { return resources_.owner_deleted(); }},
              &totals_),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
-  metrics_.counter("keel_cache_hits_total", "Cache lookups answered from the cache.");
-  metrics_.counter("keel_cache_misses_total", "Cache lookups that went to the database.");
+  cache::CacheMetrics{metrics_};
   rate_limited_ = &metrics_.counter("keel_rate_limit_rejections_total", "Requests refused with 429 by a rate limit.")
                        .series({});
 
@@ -287,7 +302,7 @@ void App::start() {
       background_.every("list indexes", std::chrono::seconds(5), [this] { return list_indexes_.build_queued(); });
   list_indexes_.on_queued([index_builder] { index_builder.wake(); });
   background_.every("rate-limit pruning", std::chrono::seconds(60), [this]() -> Task<void> {
-    counters_.prune();
+    local_counters_.prune();
     co_return;
   });
 

@@ -5,8 +5,10 @@
 
 #include "app/config.hpp"
 #include "auth/auth_service.hpp"
+#include "cache/read_cache.hpp"
 #include "cache/redis_client.hpp"
-#include "auth/rate_limiter.hpp"
+#include "cache/shared_counters.hpp"
+#include "core/counters.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
@@ -96,6 +98,7 @@ class App {
   std::string jwt_secret_;
   lists::CursorCodec cursors_;
   lists::CountCache totals_;  // list totals, counted again only after a change
+  std::unique_ptr<cache::ReadCache> read_cache_;  // CACHE=on, where §12 allows it
   resources::Declarations declarations_;
   resources::Model model_;
   resources::ResourceStore resource_store_;
@@ -106,7 +109,9 @@ class App {
   PasswordHasher passwords_;
   auth::TokenService tokens_;
   auth::Revocations revocations_;
-  auth::MemoryCounters counters_;
+  MemoryCounters local_counters_;            // rate limits counted here (without Redis, or while it is down)
+  std::unique_ptr<Counters> shared_counters_;  // with REDIS_URL: counted across instances
+  Counters& counters_;
   auth::AuthService auth_;
   users::UserService users_;
   // After what its jobs use: destroying it destroys a job parked mid-query, which must still

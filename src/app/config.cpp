@@ -234,6 +234,14 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.db_statement_timeout = parse_seconds("DB_STATEMENT_TIMEOUT", v, 0.01, 86400);
        }},
+      {{"CACHE", "on",
+        "read cache of records and list pages: on or off (on: in memory with SQLite, shared through Redis with "
+        "REDIS_URL; never used on PostgreSQL without Redis)"},
+       [](Config& c, const std::string& v) { c.cache = one_of("CACHE", v, {"on", "off"}) == "on"; }},
+      {{"CACHE_MAX_MB", "64", "memory the in-process read cache may use, in MiB (1..65536)"},
+       [](Config& c, const std::string& v) {
+         c.cache_max_bytes = static_cast<std::size_t>(parse_int("CACHE_MAX_MB", v, 1, 65536)) << 20;
+       }},
       {{"AUTO_INDEXES", "4",
         "indexes keel may build per resource for lists that no declared index serves (0: none, only a log hint)"},
        [](Config& c, const std::string& v) {

@@ -61,6 +61,8 @@ struct Config {
   std::chrono::milliseconds db_statement_timeout{30'000};
   std::size_t auto_indexes = 4;                      // automatic list indexes per resource; 0: none
   std::chrono::milliseconds auto_index_after{1'000};  // database time a list shape spends unserved first
+  bool cache = true;                                  // CACHE: the read cache (API.md §12)
+  std::size_t cache_max_bytes = std::size_t{64} << 20;  // CACHE_MAX_MB: the in-process read cache's memory
   std::size_t max_connections_per_client = 1024;  // 0: no per-address limit
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

@@ -49,21 +49,21 @@ void add_routes(openapi::Routes& routes, AuthService& auth) {
   routes.add_schemas(kSchemas);
 
   routes.add(http::Method::post, "/api/auth/register", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
-    auth.limit_address(req.remote_address);
+    co_await auth.limit_address(req.remote_address);
     users::NewUser input = parse_register(http::require_json_object(req));
     const TokenResponse r = co_await auth.register_user(std::move(input));
     co_return http::Response::json(201, token_response_json(r));
   }, {.summary = "Create an account (role user) and sign in", .tag = "auth", .request = "RegisterRequest", .response = "TokenResponse", .status = 201, .errors = {409, 429}});
 
   routes.add(http::Method::post, "/api/auth/login", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
-    auth.limit_address(req.remote_address);
+    co_await auth.limit_address(req.remote_address);
     auto [email, password] = parse_login(http::require_json_object(req));
     const TokenResponse r = co_await auth.login(std::move(email), std::move(password), req.remote_address);
     co_return http::Response::json(200, token_response_json(r));
   }, {.summary = "Sign in with email and password", .tag = "auth", .request = "LoginRequest", .response = "TokenResponse", .errors = {401, 429}});
 
   routes.add(http::Method::post, "/api/auth/refresh", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
-    auth.limit_address(req.remote_address);
+    co_await auth.limit_address(req.remote_address);
     std::string token = parse_refresh(http::require_json_object(req));
     const TokenResponse r = co_await auth.refresh(std::move(token));
     co_return http::Response::json(200, token_response_json(r));

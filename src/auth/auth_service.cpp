@@ -10,7 +10,7 @@
 #include <stdexcept>
 
 #include "core/password_hasher.hpp"
-#include "auth/rate_limiter.hpp"
+#include "core/counters.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
@@ -72,10 +72,11 @@ AuthService::AuthService(users::UserStore& users, SessionStore& sessions, Passwo
       clock_(clock),
       events_(events) {}
 
-void AuthService::limit_address(std::string_view address) {
-  if (options_.rate_limit_per_minute <= 0) return;
-  const auto [count, left] = counters_.hit("auth:" + std::string(address), std::chrono::minutes(1));
-  if (count > options_.rate_limit_per_minute) throw rate_limited(left);
+Task<void> AuthService::limit_address(std::string address) {
+  if (options_.rate_limit_per_minute <= 0) co_return;
+  std::string key = "auth:" + address;
+  const Counters::Hit hit = co_await counters_.hit(std::move(key), std::chrono::minutes(1));
+  if (hit.count > options_.rate_limit_per_minute) throw rate_limited(hit.left);
 }
 
 Task<TokenResponse> AuthService::register_user(users::NewUser input) {
@@ -90,10 +91,9 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
   // step: parallel guesses can't all pass a check made before any of them failed. A success
   // clears the count; a failure leaves its place taken.
   const std::string failures_key = "login:" + email + "|" + address;
-  if (const auto [attempts, left] = counters_.hit(failures_key, kLoginFailureWindow);
-      attempts > options_.login_max_failures) {
-    throw rate_limited(left);  // no bcrypt spent on a locked email
-  }
+  const Counters::Hit attempts = co_await counters_.hit(failures_key, kLoginFailureWindow);
+  if (attempts.count > options_.login_max_failures) throw rate_limited(attempts.left);  // no bcrypt spent
+
   auto record = co_await users_.find_by_email(std::move(email));
   // An unknown email still costs one bcrypt verification, so timing tells nothing. A password
   // over bcrypt's 72 bytes never matches (bcrypt would compare only its first 72).
@@ -104,7 +104,7 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
   if (!record || !ok || too_long) {
     throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
   }
-  counters_.reset(failures_key);
+  co_await counters_.reset(failures_key);
   co_return co_await open_session(std::move(record->user), std::nullopt);
 }
 

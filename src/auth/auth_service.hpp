@@ -16,6 +16,7 @@ class UserStore;
 
 namespace keel {
 class Clock;
+class Counters;
 class PasswordHasher;
 }  // namespace keel
 
@@ -33,7 +34,6 @@ struct TokenResponse {
   std::int64_t expires_in = 0;
 };
 
-class Counters;
 
 struct AuthOptions {
   /// register/login/refresh requests per minute per client address; 0 turns it off.
@@ -59,7 +59,7 @@ class AuthService {
 
   /// Counts one register/login/refresh from `address`; throws 429 RATE_LIMITED (with
   /// Retry-After) past RATE_LIMIT_AUTH per minute.
-  void limit_address(std::string_view address);
+  Task<void> limit_address(std::string address);
 
   /// Creates a user with role "user" and signs them in. Throws Error::conflict("email").
   Task<TokenResponse> register_user(users::NewUser input);

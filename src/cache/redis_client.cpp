@@ -95,6 +95,7 @@ struct RedisClient::Impl {
   std::thread thread;
   std::atomic<bool> is_up{false};
   std::atomic<bool> stopping{false};
+  std::atomic<std::uint64_t> connections{0};  // connections made so far (each one answering)
 
   // Everything below is touched on `loop`'s thread only.
   tcp::socket socket{loop};
@@ -106,6 +107,26 @@ struct RedisClient::Impl {
   std::deque<std::shared_ptr<Pending>> pending;
   bool was_down_logged = false;
   bool ever_up = false;
+  asio::steady_timer* backoff = nullptr;  // run()'s wait between attempts, to cut it short
+  std::vector<std::shared_ptr<asio::steady_timer>> attempt_waiters;  // reconnect_now() callers
+
+  // Every reconnect_now() waiting learns that an attempt ended (up or not).
+  void attempt_done() {
+    for (auto& w : attempt_waiters) w->cancel();
+    attempt_waiters.clear();
+  }
+
+  // On the loop: the outcome of the next connection attempt, made at once (the back-off cut
+  // short); true at once when up. Bounded by twice the timeout.
+  Task<bool> await_attempt() {
+    if (is_up) co_return true;
+    if (stopping) co_return false;
+    auto waiter = std::make_shared<asio::steady_timer>(loop, options.timeout * 2);
+    attempt_waiters.push_back(waiter);
+    if (backoff) backoff->cancel();
+    co_await waiter->async_wait(kTuple);
+    co_return is_up.load();
+  }
 
   // Ends the current connection: every command waiting fails, the socket closes.
   void drop(const std::string& reason) {
@@ -254,11 +275,14 @@ struct RedisClient::Impl {
   static Task<void> run(Impl* self) {
     std::chrono::milliseconds backoff{50};
     asio::steady_timer wait(self->loop);
+    self->backoff = &wait;
     while (!self->stopping) {
       std::string reason;
       try {
         co_await self->connect();
+        ++self->connections;
         self->is_up = true;
+        self->attempt_done();
         backoff = std::chrono::milliseconds(50);
         if (!self->ever_up || self->was_down_logged) {
           spdlog::info("redis: {} {}", self->ever_up ? "up again:" : "connected to", self->options.endpoint.display());
@@ -278,6 +302,7 @@ struct RedisClient::Impl {
         reason = e.what();
       }
       self->drop(reason);
+      self->attempt_done();
       if (self->stopping) break;
       if (!self->was_down_logged) {
         spdlog::warn("redis: {} is unavailable ({}); keel goes on without it and keeps trying",
@@ -288,6 +313,8 @@ struct RedisClient::Impl {
       co_await wait.async_wait(kTuple);
       backoff = std::min(backoff * 2, self->options.retry_max);
     }
+    self->backoff = nullptr;
+    self->attempt_done();
   }
 };
 
@@ -308,17 +335,30 @@ void RedisClient::stop() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-void RedisClient::publish(std::string channel, std::string message) {
+void RedisClient::post(std::vector<std::string> args) {
   if (impl_->stopping || !impl_->is_up) return;
   Impl* impl = impl_.get();
-  asio::post(impl->loop, [impl, channel = std::move(channel), message = std::move(message)]() mutable {
-    std::vector<std::string> args{"PUBLISH", std::move(channel), std::move(message)};
+  asio::post(impl->loop, [impl, args = std::move(args)]() mutable {
     Task<Reply> sending = impl->send(std::move(args));
     asio::co_spawn(impl->loop, std::move(sending), [](std::exception_ptr, Reply) {});  // fire and forget
   });
 }
 
+void RedisClient::publish(std::string channel, std::string message) {
+  std::vector<std::string> args{"PUBLISH", std::move(channel), std::move(message)};
+  post(std::move(args));
+}
+
 bool RedisClient::up() const noexcept { return impl_->is_up.load(); }
+
+std::uint64_t RedisClient::connections() const noexcept { return impl_->connections.load(); }
+
+Task<bool> RedisClient::reconnect_now() {
+  if (impl_->is_up) co_return true;
+  if (impl_->stopping) co_return false;
+  Task<bool> on_loop = impl_->await_attempt();  // (made apart: see command())
+  co_return co_await asio::co_spawn(impl_->loop, std::move(on_loop), asio::use_awaitable);
+}
 
 Task<Reply> RedisClient::command(std::vector<std::string> args) {
   if (impl_->stopping || !impl_->is_up) throw Error::unavailable("Redis is unavailable", "redis: down");

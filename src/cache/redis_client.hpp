@@ -56,12 +56,21 @@ class RedisClient {
   /// dropped and made again: a late reply would answer the wrong command).
   Task<Reply> command(std::vector<std::string> args);
 
-  /// Sends PUBLISH without waiting for it: fire and forget (lost while Redis is down). Thread-safe,
-  /// never blocks or throws.
+  /// Sends a command without waiting for its reply: fire and forget (lost while Redis is down).
+  /// Thread-safe, never blocks or throws.
+  void post(std::vector<std::string> args);
+  /// post() of a PUBLISH.
   void publish(std::string channel, std::string message);
 
   /// Whether the connection is up (connected and answering).
   bool up() const noexcept;
+  /// How many connections were made so far: a change means the connection was lost and made
+  /// again in between (whatever was sent meanwhile may be lost).
+  std::uint64_t connections() const noexcept;
+  /// While down: makes the next connection attempt now (not after the back-off) and returns
+  /// whether it succeeded (true at once when up; false when Redis can't be reached within about
+  /// twice the timeout).
+  Task<bool> reconnect_now();
 
   /// Closes the connection and joins the thread; commands after it fail. Idempotent.
   void stop();

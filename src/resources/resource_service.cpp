@@ -7,6 +7,7 @@
 
 #include <boost/json/object.hpp>
 
+#include "cache/read_cache.hpp"
 #include "core/error.hpp"
 #include "lists/list_page.hpp"
 #include "lists/list_shape.hpp"
@@ -61,18 +62,79 @@ void check_if_match(const std::optional<std::string>& if_match, const Resource& 
   }
 }
 
+// A record in the read cache: "<owner id>\n<etag>\n<json>", or "-" for none (a record that
+// isn't there is "not found" for everyone, and cached as such).
+std::string cached_record(const Resource& r, const std::optional<Row>& row) {
+  if (!row) return "-";
+  const auto* owner = std::get_if<std::string>(&(*row)[r.owner_column()]);
+  const Rendered rendered = render(r, *row);
+  std::string out = owner ? *owner : std::string();
+  out += '\n';
+  out += rendered.etag;
+  out += '\n';
+  out += rendered.json;
+  return out;
+}
+
+// The cache key of a list page: the resource, the caller's scope (whose rows a list reads), the
+// reach of each expanded ref (whose records replace ids) and the query parameters as sent, each
+// length-prefixed so no two different requests share a key.
+void append_sized(std::string& key, std::string_view part) {
+  key += std::to_string(part.size());
+  key += ':';
+  key += part;
+}
+
 }  // namespace
 
 ResourceService::ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
-                                 events::EventLog& events, lists::CountCache* totals, ListIndexes* indexes)
-    : model_(model), store_(store), cursors_(cursors), totals_(totals), indexes_(indexes), events_(events) {
+                                 events::EventLog& events, lists::CountCache* totals, ListIndexes* indexes,
+                                 cache::ReadCache* cache)
+    : model_(model),
+      store_(store),
+      cursors_(cursors),
+      totals_(totals),
+      indexes_(indexes),
+      events_(events),
+      cache_(cache) {
   for (const Resource& s : model_.resources()) {
+    all_resources_.push_back(s.decl.name);
     for (std::size_t i = 0; i < s.decl.fields.size(); ++i) {
       const FieldDecl& f = s.decl.fields[i];
       if (f.type != FieldType::kRef || f.on_delete == OnDelete::kRestrict) continue;
       referrers_[model_.find(f.ref_resource)].emplace_back(&s, i);
     }
   }
+  for (const Resource& s : model_.resources()) {
+    std::set<const Resource*> seen{&s};
+    std::vector<const Resource*> todo{&s};
+    while (!todo.empty()) {
+      const Resource* at = todo.back();
+      todo.pop_back();
+      if (const auto it = referrers_.find(at); it != referrers_.end()) {
+        for (const auto& [referrer, field] : it->second) {
+          if (seen.insert(referrer).second) todo.push_back(referrer);
+        }
+      }
+    }
+    for (const Resource* t : seen) delete_touches_[&s].push_back(t->decl.name);
+  }
+}
+
+Task<void> ResourceService::write(std::function<Task<void>(storage::Transaction&)> body,
+                                  const std::vector<std::string>& touched) {
+  std::exception_ptr failure;
+  try {
+    co_await store_.database().transaction(std::move(body));
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (cache_) co_await cache_->written(touched);
+  if (failure) std::rethrow_exception(failure);
+}
+
+Task<void> ResourceService::owner_deleted() {
+  if (cache_) co_await cache_->written(all_resources_);
 }
 
 Reach reach_of(const AccessRule& rule, const std::optional<Principal>& caller) noexcept {
@@ -108,6 +170,34 @@ Task<RenderedList> ResourceService::list(const Resource& r, std::optional<Princi
   const Reach reach = require(r, Operation::kList, caller);
   lists::ListOptions options{r.refs, caller ? caller->user_id : std::string()};
   const lists::ListQuery q = lists::parse_list_query(params, r.catalog, cursors_, options);
+
+  // The cache: keyed by the query and by what this caller may see of the resource and of each
+  // expanded one; stamped with the generations of all of them.
+  cache::Ticket ticket;
+  if (cache_) {
+    std::string key = "list\n" + r.decl.name + "\n";
+    append_sized(key, reach == Reach::kOwn ? caller->user_id : std::string("*"));
+    std::vector<std::string> depends{r.decl.name};
+    for (const std::string& field : q.expand) {
+      const FieldDecl& f = r.decl.fields[static_cast<std::size_t>(r.field_index(field))];
+      const Reach target_reach = reach_of(model_.find(f.ref_resource)->decl.access.at(Operation::kRead), caller);
+      if (target_reach == Reach::kOwn) {
+        key += 'o';  // the expansion shows this caller's records only
+        append_sized(key, caller->user_id);
+      } else {
+        key += target_reach == Reach::kNone ? 'n' : 'a';
+      }
+      depends.push_back(f.ref_resource);
+    }
+    key += '\n';
+    for (const auto& [name, value] : params) {
+      append_sized(key, name);
+      append_sized(key, value);
+    }
+    cache::Lookup found = co_await cache_->find(std::move(key), std::move(depends));
+    if (found.value) co_return RenderedList{std::move(*found.value)};
+    ticket = std::move(found.ticket);
+  }
 
   lists::Source source{r.table, r.select_list, {}, {}};
   if (reach == Reach::kOwn) {
@@ -152,14 +242,37 @@ Task<RenderedList> ResourceService::list(const Resource& r, std::optional<Princi
   out.json = lists::render_list(page.rows.size(), q, page, [&](std::string& json, std::size_t i) {
     append_record_json(json, r, page.rows[i], fields, q.expand.empty() ? nullptr : &expansions);
   });
+  if (cache_) cache_->store(std::move(ticket), out.json);
   co_return out;
 }
 
 Task<Rendered> ResourceService::get(const Resource& r, std::optional<Principal> caller, std::string id) {
   const Reach reach = require(r, Operation::kRead, caller);
-  const std::optional<Row> row = co_await store_.find(r, std::move(id));
-  if (!row || (reach == Reach::kOwn && !owns(caller, *row, r))) throw Error::not_found("No such record");
-  co_return render(r, *row);
+  if (!cache_) {
+    const std::optional<Row> row = co_await store_.find(r, std::move(id));
+    if (!row || (reach == Reach::kOwn && !owns(caller, *row, r))) throw Error::not_found("No such record");
+    co_return render(r, *row);
+  }
+  // The cached form holds the owner, so each caller's access is checked on every hit.
+  std::string key = "record\n" + r.decl.name + "\n" + id;
+  std::vector<std::string> depends{r.decl.name};
+  cache::Lookup found = co_await cache_->find(std::move(key), std::move(depends));
+  if (!found.value) {
+    const std::optional<Row> row = co_await store_.find(r, std::move(id));
+    found.value = cached_record(r, row);
+    cache_->store(std::move(found.ticket), *found.value);
+  }
+  const std::string& kept = *found.value;
+  const auto owner_end = kept.find('\n');
+  const auto etag_end = owner_end == std::string::npos ? std::string::npos : kept.find('\n', owner_end + 1);
+  if (etag_end == std::string::npos) throw Error::not_found("No such record");  // "-": none
+  const std::string_view owner(kept.data(), owner_end);
+  if (reach == Reach::kOwn && (!caller || owner != caller->user_id)) throw Error::not_found("No such record");
+  Rendered out;
+  out.id = std::move(id);
+  out.etag = kept.substr(owner_end + 1, etag_end - owner_end - 1);
+  out.json = kept.substr(etag_end + 1);
+  co_return out;
 }
 
 // A ref must name a record that exists and that the caller may read (API.md §5).
@@ -189,14 +302,15 @@ Task<Rendered> ResourceService::create(const Resource& r, std::optional<Principa
   if (caller) owner = caller->user_id;
   Row stored;
   std::exception_ptr conflict;  // a unique or reference failure, looked at outside the catch
+  const std::vector<std::string> touched{r.decl.name};
   try {
-    co_await store_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+    co_await write([&](storage::Transaction& tx) -> Task<void> {
       std::vector<const storage::Value*> refs;
       for (const auto& v : values) refs.push_back(&v);
       co_await check_refs(tx, r, caller, refs);
       stored = co_await store_.insert(tx, r, std::move(values), owner);
       co_await events_.record(tx, event_of(r, "created", stored, actor_of(caller)));
-    });
+    }, touched);
   } catch (const Error& e) {
     if (e.code() != ErrorCode::kConflict || !owner) throw;
     conflict = std::current_exception();  // no co_await inside a handler
@@ -215,7 +329,8 @@ Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principa
   const Reach reach = require(r, Operation::kUpdate, caller);
   const FieldValues changes = parse_patch(r, body);
   Row stored;
-  co_await store_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+  const std::vector<std::string> touched{r.decl.name};
+  co_await write([&](storage::Transaction& tx) -> Task<void> {
     const std::optional<Row> current = co_await store_.find_for_update(tx, r, id);
     if (!current || !readable(r, caller, *current)) throw Error::not_found("No such record");
     if (reach == Reach::kOwn && !owns(caller, *current, r)) deny(caller);
@@ -225,14 +340,14 @@ Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principa
     co_await check_refs(tx, r, caller, refs);
     stored = co_await store_.update(tx, r, id, changes);
     co_await events_.record(tx, event_of(r, "updated", stored, actor_of(caller)));
-  });
+  }, touched);
   co_return render(r, stored);
 }
 
 Task<void> ResourceService::remove(const Resource& r, std::optional<Principal> caller, std::string id,
                                    std::optional<std::string> if_match) {
   const Reach reach = require(r, Operation::kDelete, caller);
-  co_await store_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+  co_await write([&](storage::Transaction& tx) -> Task<void> {
     const std::optional<Row> current = co_await store_.find_for_update(tx, r, id);
     if (!current || !readable(r, caller, *current)) throw Error::not_found("No such record");
     if (reach == Reach::kOwn && !owns(caller, *current, r)) deny(caller);
@@ -244,7 +359,7 @@ Task<void> ResourceService::remove(const Resource& r, std::optional<Principal> c
     std::vector<events::Event> events = co_await deletion_events(tx, std::move(doomed), actor_of(caller));
     co_await events_.record(tx, std::move(events));
     co_await store_.remove(tx, r, id);
-  });
+  }, delete_touches_.at(&r));
 }
 
 Task<void> ResourceService::record_owner_deletion(storage::Transaction& tx, std::string user_id,

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -15,6 +16,10 @@
 #include "resources/list_indexes.hpp"
 #include "resources/resource_model.hpp"
 #include "resources/resource_store.hpp"
+
+namespace keel::cache {
+class ReadCache;
+}
 
 namespace keel::resources {
 
@@ -44,9 +49,11 @@ class ResourceService {
  public:
   /// Every write records its event (and its cascades' events) in `events`, in its transaction.
   /// Lists' totals come from `totals` when given (counted again only after a write); list pages
-  /// are noted in `indexes` when given (indexes built for shapes none serves).
+  /// are noted in `indexes` when given (indexes built for shapes none serves). With `cache`,
+  /// records and list pages are served from it while no write touched what they were read from.
   ResourceService(const Model& model, ResourceStore& store, const lists::CursorCodec& cursors,
-                  events::EventLog& events, lists::CountCache* totals = nullptr, ListIndexes* indexes = nullptr);
+                  events::EventLog& events, lists::CountCache* totals = nullptr, ListIndexes* indexes = nullptr,
+                  cache::ReadCache* cache = nullptr);
 
   /// One page of records the caller may list, as the query parameters ask.
   Task<RenderedList> list(const Resource& r, std::optional<Principal> caller,
@@ -66,6 +73,9 @@ class ResourceService {
   /// takes with it (the user's own records, and what their onDelete rules delete or set to
   /// null), each as it was (API.md §9). `actor` is who deletes the user.
   Task<void> record_owner_deletion(storage::Transaction& tx, std::string user_id, std::optional<std::string> actor);
+  /// After a user's deletion (committed or not), before it is answered: the read cache forgets
+  /// what it took with it.
+  Task<void> owner_deleted();
 
   const Model& model() const noexcept { return model_; }
 
@@ -79,6 +89,9 @@ class ResourceService {
 
   Task<void> check_refs(storage::Transaction& tx, const Resource& r, const std::optional<Principal>& caller,
                         const std::vector<const storage::Value*>& values);
+  /// Runs a write's transaction, then tells the read cache that `touched` changed — after a
+  /// failure too (a lost connection may hide a commit).
+  Task<void> write(std::function<Task<void>(storage::Transaction&)> body, const std::vector<std::string>& touched);
 
   const Model& model_;
   ResourceStore& store_;
@@ -86,6 +99,11 @@ class ResourceService {
   lists::CountCache* totals_;
   ListIndexes* indexes_;
   events::EventLog& events_;
+  cache::ReadCache* cache_;
+  // For each resource, what a delete of one of its records may change: itself, and what refers
+  // to it with cascade or setNull, transitively.
+  std::unordered_map<const Resource*, std::vector<std::string>> delete_touches_;
+  std::vector<std::string> all_resources_;
   // For each resource, the (resource, field index) of the refs pointing at it with cascade or
   // setNull (restrict refuses the delete: nothing to record).
   std::unordered_map<const Resource*, std::vector<std::pair<const Resource*, std::size_t>>> referrers_;

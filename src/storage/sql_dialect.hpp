@@ -66,6 +66,9 @@ class SqlDialect {
   /// rows numbered as they are inserted are numbered in commit order. PostgreSQL commits
   /// concurrent transactions in any order: a number taken at insert is not commit order there.
   virtual bool serialises_writers() const noexcept = 0;
+  /// Whether only one keel instance serves the database (an embedded file: SQLite), so one
+  /// process sees every write; where several may (PostgreSQL), a cache in one process can't.
+  virtual bool one_instance() const noexcept = 0;
   /// A statement that makes transactions passing the same `key` take turns, held until the
   /// transaction ends; empty when serialises_writers() already makes every writer wait.
   virtual std::string transaction_lock(std::int64_t key) const = 0;

@@ -1,6 +1,7 @@
 #include "users/user_service.hpp"
 
 #include <algorithm>
+#include <exception>
 
 #include "core/error.hpp"
 #include "core/ids.hpp"
@@ -147,22 +148,29 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
 Task<void> UserService::remove(Principal caller, std::string id) {
   require_admin_or_self(caller, id);
   std::vector<std::string> revoked;
+  std::exception_ptr failure;
   // One transaction holding the admins' rows: two admins deleting each other at once take turns,
   // and the second finds itself the last admin (finding 7 of issue 12).
-  co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
-    const std::vector<std::string> admins = co_await users_.lock_admins(tx);
-    const std::optional<User> user = co_await users_.find_for_update(tx, id);
-    if (!user) throw Error::not_found("No such user");
-    if (user->role == "admin" && admins.size() <= 1) throw last_admin();
-    if (caller.user_id != id && !still_admin(caller, admins)) throw Error::forbidden("Only admins may do this");
-    // The revocations are recorded where the deletion doesn't cascade, so they outlive the
-    // sessions on every instance and across restarts (finding 8 of issue 12).
-    revoked = co_await sessions_.revoke_user_sessions(tx, id, "");
-    co_await events_.record(tx, user_event("users.deleted", *user, caller.user_id));
-    // Before the delete, while they are there to be read: the records it takes with it.
-    if (owner_deletion_) co_await owner_deletion_(tx, id, caller.user_id);
-    co_await users_.remove(tx, id);
-  });
+  try {
+    co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
+      const std::vector<std::string> admins = co_await users_.lock_admins(tx);
+      const std::optional<User> user = co_await users_.find_for_update(tx, id);
+      if (!user) throw Error::not_found("No such user");
+      if (user->role == "admin" && admins.size() <= 1) throw last_admin();
+      if (caller.user_id != id && !still_admin(caller, admins)) throw Error::forbidden("Only admins may do this");
+      // The revocations are recorded where the deletion doesn't cascade, so they outlive the
+      // sessions on every instance and across restarts (finding 8 of issue 12).
+      revoked = co_await sessions_.revoke_user_sessions(tx, id, "");
+      co_await events_.record(tx, user_event("users.deleted", *user, caller.user_id));
+      // Before the delete, while they are there to be read: the records it takes with it.
+      if (owner_deletion_.record) co_await owner_deletion_.record(tx, id, caller.user_id);
+      co_await users_.remove(tx, id);
+    });
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (owner_deletion_.after) co_await owner_deletion_.after();
+  if (failure) std::rethrow_exception(failure);
   sessions_.revoked(std::move(revoked));
 }
 

@@ -44,10 +44,14 @@ struct UserPage {
   lists::Page page;
 };
 
-/// Inside the transaction deleting a user (its id, then who deletes it): records the events of
-/// the records the deletion takes with it. Resources provide it (the App wires it), so users
-/// never includes resources.
-using OwnerDeletion = std::function<Task<void>(storage::Transaction&, std::string, std::optional<std::string>)>;
+/// What a user's deletion does to the records it takes with it. Resources provide it (the App
+/// wires it), so users never includes resources.
+struct OwnerDeletion {
+  /// Inside the transaction deleting a user (its id, then who deletes it): records their events.
+  std::function<Task<void>(storage::Transaction&, std::string, std::optional<std::string>)> record;
+  /// After that transaction (committed or not), before the answer: e.g. the read cache forgets them.
+  std::function<Task<void>()> after;
+};
 
 /// Users and roles (API.md §4): who may read, change and delete whom, and what a change
 /// does to the user's sessions. Every change records its event (API.md §9) in its transaction.

@@ -125,6 +125,14 @@ inline std::vector<std::string> column_of(const HttpResponse& res, const std::st
   return out;
 }
 
+/// The value of one series in /metrics text, e.g. `keel_list_auto_indexes_total{result="built"}`.
+inline double metric(HttpClient& client, const std::string& series) {
+  const std::string text = client.get("/metrics").body;
+  const auto at = text.find("\n" + series + " ");
+  EXPECT_NE(at, std::string::npos) << series << " in\n" << text;
+  return at == std::string::npos ? -1.0 : std::stod(text.substr(at + series.size() + 2));
+}
+
 /// The `details` object of an error response (empty when there is none).
 inline boost::json::object details_of(const HttpResponse& res) {
   try {

@@ -49,6 +49,7 @@ class PostgresDialect final : public SqlDialect {
   // resource changes alike): instances that start together apply each change exactly once.
   std::string_view migration_lock() const noexcept override { return "SELECT pg_advisory_xact_lock(74350001)"; }
   bool serialises_writers() const noexcept override { return false; }
+  bool one_instance() const noexcept override { return false; }
   // Transaction-scoped: released by COMMIT or ROLLBACK, never left behind by a dropped connection.
   std::string transaction_lock(std::int64_t key) const override {
     return "SELECT pg_advisory_xact_lock(" + std::to_string(key) + ")";

@@ -49,6 +49,7 @@ class SqliteDialect final : public SqlDialect {
   // One writer connection, and every write transaction starts with BEGIN IMMEDIATE: writers
   // already take turns, and commit in the order they wrote.
   bool serialises_writers() const noexcept override { return true; }
+  bool one_instance() const noexcept override { return true; }
   std::string transaction_lock(std::int64_t) const override { return ""; }
   // Only honoured outside a transaction.
   std::string_view foreign_keys_off() const noexcept override { return "PRAGMA foreign_keys = OFF"; }

@@ -1,11 +1,10 @@
-#include "auth/rate_limiter.hpp"
+#include "core/counters.hpp"
 
-namespace keel::auth {
+namespace keel {
 
 using Clock = std::chrono::steady_clock;
 
-std::pair<std::int64_t, std::chrono::milliseconds> MemoryCounters::hit(const std::string& key,
-                                                                       std::chrono::milliseconds window) {
+Counters::Hit MemoryCounters::hit_now(const std::string& key, std::chrono::milliseconds window) {
   const auto now = Clock::now();
   std::lock_guard l(mutex_);
   Window& w = windows_[key];
@@ -14,9 +13,18 @@ std::pair<std::int64_t, std::chrono::milliseconds> MemoryCounters::hit(const std
   return {w.count, std::chrono::duration_cast<std::chrono::milliseconds>(w.ends - now)};
 }
 
-void MemoryCounters::reset(const std::string& key) {
+void MemoryCounters::reset_now(const std::string& key) {
   std::lock_guard l(mutex_);
   windows_.erase(key);
+}
+
+Task<Counters::Hit> MemoryCounters::hit(std::string key, std::chrono::milliseconds window) {
+  co_return hit_now(key, window);
+}
+
+Task<void> MemoryCounters::reset(std::string key) {
+  reset_now(key);
+  co_return;
 }
 
 void MemoryCounters::prune() {
@@ -25,4 +33,4 @@ void MemoryCounters::prune() {
   std::erase_if(windows_, [&](const auto& entry) { return entry.second.ends <= now; });
 }
 
-}  // namespace keel::auth
+}  // namespace keel
