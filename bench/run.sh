@@ -492,7 +492,11 @@ resources_bench() {
   fi
   start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" "${cached[@]}"
   CACHED_URL=$EXTRA_URL
+  # Warm: the first requests of a new instance miss together (and count totals afresh); the rows
+  # are the steady state, hits.
   wrk -t1 -c8 -d1s "$CACHED_URL/api/tasks/$task" -H "Authorization: Bearer $token" >/dev/null 2>&1 || true
+  wrk -t1 -c8 -d1s "$CACHED_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token" >/dev/null 2>&1 || true
+  wrk -t1 -c8 -d1s "$CACHED_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token" >/dev/null 2>&1 || true
   measure "GET /api/tasks/:id $label $cache_label" "$CACHED_URL/api/tasks/$task" -H "Authorization: Bearer $token"
   measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (owner) $cache_label" \
     "$CACHED_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token"
@@ -501,7 +505,7 @@ resources_bench() {
   RES_ADMIN_TOKEN=$admin_token
   # The same data and list with an index that serves it: another keel on the same database with
   # bench/resources-indexed.yaml ([status, priority] instead of [status]; applied at its start).
-  start_extra_keel "$db_url" RESOURCES_FILE="$(dirname "$0")/resources-indexed.yaml" JWT_SECRET="$BENCH_SECRET"
+  start_extra_keel "$db_url" RESOURCES_FILE="$(dirname "$0")/resources-indexed.yaml" JWT_SECRET="$BENCH_SECRET" CACHE=off
   measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (owner, index [status, priority])" \
     "$EXTRA_URL/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token"
   measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (admin, index [status, priority])" \
@@ -513,7 +517,8 @@ resources_bench() {
     # survives power loss) and, on another keel on the same file, normal (synced at checkpoints).
     measure "POST /api/tasks $label SQLITE_SYNCHRONOUS=full" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
     relay_post "POST /api/tasks $label relay" "$db_url" "POST /api/tasks $label SQLITE_SYNCHRONOUS=full"
-    start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" SQLITE_SYNCHRONOUS=normal
+    start_extra_keel "$db_url" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" SQLITE_SYNCHRONOUS=normal \
+      CACHE=off
     measure "POST /api/tasks $label SQLITE_SYNCHRONOUS=normal" "$EXTRA_URL/api/tasks" -s "$(dirname "$0")/post_task.lua"
   else
     measure "POST /api/tasks $label" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
@@ -575,7 +580,7 @@ resources_bench sqlite "sqlite://$TMP/resources.db" sqlite
 if [ -n "${KEEL_TEST_POSTGRES_URL:-}" ]; then
   resources_bench pg "$KEEL_TEST_POSTGRES_URL" postgres
   # A second instance on the same PostgreSQL (same JWT secret): both serve GET /api/tasks/:id.
-  start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET"
+  start_extra_keel "$KEEL_TEST_POSTGRES_URL" RESOURCES_FILE="$REPO_DIR/resources.yaml" JWT_SECRET="$BENCH_SECRET" CACHE=off
   RES_URL_2=$EXTRA_URL
   two_instances "GET /api/tasks/:id pg" "$RES_URL/api/tasks/$RES_TASK" "$RES_URL_2/api/tasks/$RES_TASK" \
     -H "Authorization: Bearer $RES_TOKEN"

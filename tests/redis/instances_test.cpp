@@ -145,6 +145,21 @@ TEST(RedisLimits, TheAuthRateLimitCountsAcrossInstances) {
   EXPECT_EQ(pair.on_b.post("/api/auth/login", body, from).status, 429);
 }
 
+// API.md §12: with Redis down, limits count per instance, and no sign-in fails for it.
+TEST(RedisLimits, WhileRedisIsDownEachInstanceCountsOnItsOwnAndNoLoginFails) {
+  Restore restore;
+  Pair pair;
+  const std::string email = unique("alone") + "@example.com";
+  sign_up(pair.on_a, email);
+  ctl("stop");
+  ASSERT_TRUE(eventually([&] { return !redis_ok(pair.on_a) && !redis_ok(pair.on_b); }, 10s));
+  EXPECT_EQ(pair.on_b.post("/api/auth/login", json_text({{"email", email}, {"password", kUserPassword}})).status, 200);
+  const std::string wrong = json_text({{"email", email}, {"password", "not the password"}});
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(pair.on_a.post("/api/auth/login", wrong).status, 401) << "attempt " << i + 1;
+  EXPECT_EQ(pair.on_a.post("/api/auth/login", wrong).status, 429);  // A counted its ten
+  EXPECT_EQ(pair.on_b.post("/api/auth/login", wrong).status, 401);  // B has its own count
+}
+
 // API.md §12: Redis down or unreachable: requests keep succeeding, reads stay fresh, and /readyz
 // says "ok" again within 10 s of its return.
 TEST(RedisOutage, RedisStoppedDuringMixedTrafficOnBothInstancesFailsNoRequestAndNoReadIsStale) {
