@@ -19,7 +19,8 @@ using namespace fixtures;
 std::string field(const HttpResponse& res, const char* name) {
   EXPECT_EQ(res.status, 200) << res.body;
   if (res.status != 200) return "<" + std::to_string(res.status) + ">";
-  const auto& v = res.json().at(name);
+  const auto body = res.json();  // kept: at() returns into it
+  const auto& v = body.at(name);
   return v.is_string() ? std::string(v.as_string()) : boost::json::serialize(v);
 }
 
