@@ -21,6 +21,7 @@
 #include "events/amqp_url.hpp"
 #include "events/event_relay.hpp"
 #include "events/event_routes.hpp"
+#include "realtime/realtime_routes.hpp"
 #include "resources/resource_routes.hpp"
 #include "resources/resource_schema.hpp"
 #include "resources/resources_file.hpp"
@@ -197,6 +198,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                  },
                  [this] { return resources_.owner_deleted(); }},
              &totals_),
+      realtime_(model_, cursors_, tokens_, revocations_, events_, user_store_, metrics_, clock),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -226,6 +228,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
   users::add_routes(routes, users_, model_.roles());
   events::add_routes(routes, events_);
   resources::add_routes(routes, resources_);
+  realtime::add_routes(routes, realtime_, config_.cors_origins);
   docs::add_routes(router_);
   openapi::add_routes(routes, openapi_);
   // Last, so the document describes every route above (its own included).
@@ -283,10 +286,25 @@ void App::start() {
   // RabbitMQ: the relay publishes what became readable, woken by it, and looks every 200 ms
   // (events other instances wrote; the broker's state while idle). Its own thread does the
   // blocking librabbitmq calls.
+  // Realtime: new events go to the subscribers as soon as they are readable (woken like the
+  // relay), and every 200 ms for those other instances wrote; sessions are checked every 100 ms
+  // (a revoked one closes its sockets, an expired token is told).
+  run_sync([&] { return realtime_.start(); });
+  const Background::Waker realtime =
+      background_.every("realtime delivery", std::chrono::milliseconds(200), [this] { return realtime_.follow(); });
+  background_.every("realtime sessions", std::chrono::milliseconds(100), [this]() -> Task<void> {
+    realtime_.check_sessions();
+    co_return;
+  });
   if (relay_) {
     const Background::Waker relay = background_.every("event relay", std::chrono::milliseconds(200),
                                                       [this] { return relay_->run(); });
-    events_.on_readable([relay] { relay.wake(); });
+    events_.on_readable([relay, realtime] {
+      relay.wake();
+      realtime.wake();
+    });
+  } else {
+    events_.on_readable([realtime] { realtime.wake(); });
   }
   // Retention: every instance trims (deleting twice is harmless), in batches; with a relay,
   // only what the broker confirmed.
@@ -328,6 +346,7 @@ void App::start() {
 }
 
 void App::stop() {
+  realtime_.stop();  // sockets closed with 1001 while the server still runs their loops
   if (server_) server_->stop();
   background_.stop();
   if (relay_) relay_->stop();  // after the jobs: no relay step runs now

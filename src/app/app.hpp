@@ -6,6 +6,7 @@
 #include "app/config.hpp"
 #include "auth/auth_service.hpp"
 #include "cache/read_cache.hpp"
+#include "realtime/realtime_hub.hpp"
 #include "cache/redis_client.hpp"
 #include "cache/shared_counters.hpp"
 #include "core/counters.hpp"
@@ -114,6 +115,7 @@ class App {
   Counters& counters_;
   auth::AuthService auth_;
   users::UserService users_;
+  realtime::Hub realtime_;
   // After what its jobs use: destroying it destroys a job parked mid-query, which must still
   // find the database alive.
   Background background_;

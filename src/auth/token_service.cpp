@@ -93,7 +93,7 @@ Claims TokenService::verify(std::string_view token) const {
   // old or foreign issuer), is refused before it can reach a uuid column or a lookup.
   if (!is_uuid(sub) || !is_uuid(sid)) throw Error::unauthorized("The access token is not valid");
   if (exp <= clock_.unix_seconds()) throw Error(ErrorCode::kTokenExpired, "The access token has expired");
-  Claims claims{sub, role, sid};
+  Claims claims{sub, role, sid, exp};
   if (verified_tokens.size() >= kVerifiedCacheSize) verified_tokens.clear();  // bounded; refills as used
   verified_tokens[text] = VerifiedToken{instance_, exp, claims};
   return claims;

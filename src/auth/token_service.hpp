@@ -14,6 +14,7 @@ struct Claims {
   std::string user_id;  // sub
   std::string role;
   std::string session_id;  // sid
+  std::int64_t expires_at = 0;  // exp, unix seconds
 };
 
 /// A signed access token and when it expires.

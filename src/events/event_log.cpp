@@ -17,8 +17,9 @@ namespace {
 
 // The same on both databases: SQLite numbers the row itself (seq is its AUTOINCREMENT key),
 // PostgreSQL leaves seq NULL for the sequencer.
-constexpr std::string_view kInsert = "INSERT INTO events (id, type, resource, record_id, actor_id, at, data) VALUES ";
-constexpr std::size_t kColumns = 7;
+constexpr std::string_view kInsert =
+    "INSERT INTO events (id, type, resource, record_id, actor_id, at, data, previous) VALUES ";
+constexpr std::size_t kColumns = 8;
 // A cascade's events go in a few multi-row statements, not one each. Their sizes are powers of
 // two up to 64, so each connection prepares at most seven texts of this statement, whatever the
 // cascades' sizes (its statement cache would otherwise fill with one text per size).
@@ -49,7 +50,7 @@ constexpr std::string_view kAnyUnsequenced = "SELECT pos FROM events WHERE seq I
 constexpr std::int64_t kSequencerLock = 74350002;
 
 constexpr std::string_view kRead =
-    "SELECT seq, {}, type, resource, {}, {}, {}, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
+    "SELECT seq, {}, type, resource, {}, {}, {}, data, previous FROM events WHERE seq > $1 ORDER BY seq LIMIT $2";
 // Read after the events: a trim that ran in between shows here, so a page is never short of
 // trimmed events without saying so.
 constexpr std::string_view kHead =
@@ -146,6 +147,7 @@ Task<void> EventLog::record(storage::Transaction& tx, std::vector<Event> events)
       params.push_back(e.actor_id ? storage::Value(std::move(*e.actor_id)) : storage::Value(nullptr));
       params.emplace_back(at);
       params.emplace_back(std::move(e.data));
+      params.push_back(e.previous ? storage::Value(std::move(*e.previous)) : storage::Value(nullptr));
     }
     // Nothing to read back: on PostgreSQL the insert rides with the COMMIT (or the next
     // statement), so the event costs the write no round trip of its own.
@@ -227,6 +229,22 @@ Task<std::vector<LoggedEvent>> EventLog::after(std::int64_t since, std::int64_t 
     e.json.reserve(256 + text(row[7]).size());
     append_event(e.json, row);
     out.push_back(std::move(e));
+  }
+  co_return out;
+}
+
+Task<std::vector<Change>> EventLog::changes(std::int64_t since, std::int64_t limit) {
+  const storage::Result rows = co_await rows_after(since, limit);
+  const storage::Result head = co_await db_.query(std::string(kHead));
+  if (!head.rows.empty() && since < integer(head.rows[0][0])) {
+    throw Error::validation({{"since", "resync required"}}, "Events after this seq were trimmed already");
+  }
+  std::vector<Change> out;
+  out.reserve(rows.rows.size());
+  for (const auto& row : rows.rows) {
+    Change c{integer(row[0]), text(row[2]), text(row[3]), text(row[7]), std::nullopt};
+    if (const auto* previous = std::get_if<std::string>(&row[8])) c.previous = *previous;
+    out.push_back(std::move(c));
   }
   co_return out;
 }

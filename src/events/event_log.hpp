@@ -26,6 +26,16 @@ struct Event {
   std::string record_id;
   std::optional<std::string> actor_id;  // the user who acted; none for keel itself
   std::string data;      // a JSON object's text: the record as an admin GETs it; never a secret
+  std::optional<std::string> previous;  // for an update: the record before it (not in the §9 envelope)
+};
+
+/// A committed, numbered event as realtime subscriptions read it.
+struct Change {
+  std::int64_t seq = 0;
+  std::string type;      // "tasks.updated"
+  std::string resource;  // "tasks"
+  std::string data;      // the record after (for a delete: as it was)
+  std::optional<std::string> previous;  // the record before an update, when recorded
 };
 
 /// A page of GET /api/events, rendered: `{"data":[events],"meta":{"nextSince":…,"headSeq":…}}`.
@@ -84,6 +94,10 @@ class EventLog {
   /// Up to `limit` numbered events with seq > `since`, in seq order, each rendered (for the
   /// relay; readers behind trimmed events get fewer, never an error). Throws keel::Error.
   Task<std::vector<LoggedEvent>> after(std::int64_t since, std::int64_t limit);
+  /// Up to `limit` numbered events with seq > `since`, in seq order, as realtime reads them.
+  /// Throws Error::validation (details.since = "resync required") when events after `since`
+  /// were trimmed already, and keel::Error from the database.
+  Task<std::vector<Change>> changes(std::int64_t since, std::int64_t limit);
   /// The newest seq given (or trimmed). Throws keel::Error.
   Task<std::int64_t> head_seq();
   /// Where the log stands, in one cheap read (two index lookups): the newest seq given (or

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include <boost/json/fwd.hpp>
@@ -8,11 +9,15 @@
 
 namespace keel::http {
 
+class Upgrade;
+
 /// An HTTP response as handlers build it; the transport adds framing headers.
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
+  /// With status 101: the connection becomes a WebSocket served by this (http/websocket.hpp).
+  std::shared_ptr<Upgrade> upgrade;
 
   /// A JSON response: serialises `body` and sets the JSON content type.
   static Response json(int status, const boost::json::value& body);

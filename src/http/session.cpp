@@ -10,7 +10,9 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/error.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/websocket.hpp>
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
@@ -20,11 +22,13 @@
 #include "http/growing_string_body.hpp"
 #include "http/request_headers_access.hpp"
 #include "http/request_id.hpp"
+#include "http/websocket.hpp"
 #include "http/wire.hpp"
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
@@ -114,6 +118,8 @@ class Session {
   asio::awaitable<beast::error_code> read_request(beast::flat_buffer& buffer, Parser& parser);
   asio::awaitable<bool> serve(BeastRequest hreq, Clock::time_point started);
   asio::awaitable<bool> write(std::string head, std::string body);
+  asio::awaitable<void> serve_websocket(Request& req, Upgrade& upgrade, std::string_view method_text, Context& ctx,
+                                        Clock::time_point started);
   asio::awaitable<void> answer_error(const Error& e, std::string request_id, std::string_view method,
                                      std::string_view path, Clock::time_point started);
   asio::awaitable<void> linger_close();
@@ -128,6 +134,7 @@ class Session {
   Connection state_;
   Connections::iterator registration_;
   std::string remote_;
+  bool websocket_ = false;  // the connection became a WebSocket
 };
 
 asio::awaitable<void> Session::run(Admission admission) {
@@ -192,7 +199,7 @@ asio::awaitable<void> Session::run(Admission admission) {
     const bool keep = co_await serve(parser.release(), started);
     if (!keep) break;
   }
-  if (!state_.timed_out) co_await linger_close();
+  if (!state_.timed_out && !websocket_) co_await linger_close();
 }
 
 // Feeds the parser from the buffer and reads more only when it needs more: most requests
@@ -298,6 +305,11 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
     res = error_response(Error::internal("exception escaped the pipeline"), ctx.request_id);
   }
 
+  if (res.status == 101 && res.upgrade) {
+    co_await serve_websocket(req, *res.upgrade, method_text, ctx, started);
+    co_return false;
+  }
+
   const bool keep_alive = client_keep_alive && !t_.stopping;
   const bool head = req.method == Method::head;
   std::string wire = serialize_head(res,
@@ -322,6 +334,38 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
           .user_id = ctx.caller.user_id(),
           .remote_address = req.remote_address});  // the client, behind trusted proxies
   co_return ok && keep_alive;
+}
+
+// A route said 101: the WebSocket handshake on the request's own headers, then the route's
+// handler owns the connection until it returns. No deadline applies meanwhile (the handler
+// keeps its own), and no lingering close after it (the WebSocket closing handshake did that).
+asio::awaitable<void> Session::serve_websocket(Request& req, Upgrade& upgrade, std::string_view method_text,
+                                               Context& ctx, Clock::time_point started) {
+  bhttp::request<bhttp::empty_body> handshake;
+  handshake.method(bhttp::verb::get);
+  handshake.target(req.target);
+  handshake.version(11);
+  static_cast<bhttp::fields&>(handshake) = std::move(RequestHeadersAccess::fields(req.headers));
+  websocket_ = true;
+  WebSocket ws(socket_);
+  ws.read_message_max(upgrade.max_message_bytes());
+  ws.set_option(websocket::stream_base::timeout{
+      t_.options.header_timeout, t_.options.idle_timeout, true});  // handshake, idle (with pings)
+  ws.set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
+    r.set(bhttp::field::server, "keel");
+  }));
+  const auto [ec] = co_await ws.async_accept(handshake, asio::as_tuple(asio::use_awaitable));
+  report({.method = method_text,
+          .path = req.path,
+          .route = ctx.route,
+          .status = ec ? 400 : 101,
+          .bytes = 0,
+          .duration = Clock::now() - started,
+          .request_id = ctx.request_id,
+          .user_id = ctx.caller.user_id(),
+          .remote_address = req.remote_address});
+  if (ec) co_return;
+  co_await upgrade.run(ws);
 }
 
 asio::awaitable<bool> Session::write(std::string head, std::string body) {

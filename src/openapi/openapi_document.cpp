@@ -295,7 +295,9 @@ json::object build_document(const Registry& registry) {
                                 {"version", KEEL_VERSION},
                                 {"description", "Accounts, users and roles, and the resources the resources file "
                                                 "declares, as a JSON REST API. Every route is under /api/v1; "
-                                                "/api is an alias of the newest version."},
+                                                "/api is an alias of the newest version. Live changes: "
+                                                "GET /api/v1/realtime upgrades to a WebSocket of subscriptions "
+                                                "(not an HTTP operation, so not in paths; docs/realtime.md)."},
                                 {"license", json::object{{"name", "Proprietary"}, {"identifier", "LicenseRef-keel"}}}}},
           {"servers", json::array{json::object{{"url", "/"}}}},
           {"tags", std::move(tag_list)},

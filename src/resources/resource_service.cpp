@@ -339,7 +339,9 @@ Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principa
     for (const auto& c : changes) refs.push_back(c ? &*c : nullptr);
     co_await check_refs(tx, r, caller, refs);
     stored = co_await store_.update(tx, r, id, changes);
-    co_await events_.record(tx, event_of(r, "updated", stored, actor_of(caller)));
+    events::Event event = event_of(r, "updated", stored, actor_of(caller));
+    event.previous = record_json(r, *current);
+    co_await events_.record(tx, std::move(event));
   }, touched);
   co_return render(r, stored);
 }

@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 5> kMigrations = {{
+const std::array<Migration, 6> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -78,6 +78,12 @@ const std::array<Migration, 5> kMigrations = {{
       "CREATE TABLE event_log (id integer PRIMARY KEY CHECK (id = 1), trimmed_through bigint NOT NULL, "
       "published_through bigint)",
       "INSERT INTO event_log (id, trimmed_through) VALUES (1, 0)"}},
+    // The record before an update (realtime subscriptions tell a record entering or leaving their
+    // filter from one changing inside it); not part of the §9 envelope.
+    {6,
+     "events: the record before an update",
+     {"ALTER TABLE events ADD COLUMN previous TEXT"},
+     {"ALTER TABLE events ADD COLUMN previous text"}},
 }};
 
 }  // namespace
