@@ -667,6 +667,54 @@ if [ -n "${BENCH_BASELINE_KEEL:-}" ]; then
   fi
 fi
 
+# Realtime (issue 17, API.md §10): 10,000 subscribed sockets on one keel (its RSS; goal <= 150
+# MiB), one write fanned out to 1,000 subscribers of its owner (p99 delivery; goal <= 50 ms), and
+# POST /api/tasks with those 1,000 subscribers against none (goal >= 0.8). The sockets come from
+# bench/realtime_bench.cpp, 1,000 per 127.0.0.x source address.
+realtime_bench() {
+  local tool=$BUILD_DIR/bench/keel_realtime_bench url port reg token project out idle_rps with_rps rss base_rss i
+  [ -x "$tool" ] || die "$tool not found; build with -DKEEL_BENCH=ON (make bench does)"
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  start_extra_keel "sqlite://$TMP/realtime.db" RESOURCES_FILE="$REPO_DIR/resources.yaml" RATE_LIMIT_AUTH=0 \
+    BCRYPT_COST=10 MAX_CONNECTIONS=20000
+  url=$EXTRA_URL port=${url##*:}
+  reg=$(curl -sf -X POST "$url/api/auth/register" -H 'Content-Type: application/json' \
+    -d '{"email":"realtime@example.com","password":"bench password","name":"Bench"}')
+  token=$(json_field accessToken <<<"$reg")
+  project=$(curl -sf -X POST "$url/api/projects" -H 'Content-Type: application/json' -H "Authorization: Bearer $token" \
+    -d '{"name":"Bench"}' | json_field id)
+  [ -n "$token" ] && [ -n "$project" ] || die "could not create the realtime bench user and project"
+  base_rss=$(rss_mib "$EXTRA_PID")
+  # No subscribers: the write throughput to compare with.
+  export KEEL_BENCH_TOKEN=$token KEEL_BENCH_PROJECT=$project  # read by post_task.lua
+  measure "POST /api/tasks realtime, no subscribers" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  idle_rps=${MEASURED_RPS["POST /api/tasks realtime, no subscribers c=${CONNS[0]}"]}
+  # 10,000 sockets: RSS once all are subscribed.
+  "$tool" "$port" "$token" "$project" 10000 1 5 >"$TMP/rt10k.log" 2>&1 &
+  local pid=$!
+  for ((i = 0; i < 240; i++)); do grep -q '^holding' "$TMP/rt10k.log" && break; sleep 0.5; done
+  rss=$(rss_mib "$EXTRA_PID")
+  wait "$pid" || true
+  log "realtime 10k: $(tr '\n' ' ' <"$TMP/rt10k.log")"
+  REPORT+=("$(printf 'realtime  10,000 subscribed sockets on one keel: RSS %s MiB (%s MiB before)  (goal <= 150)   %s' \
+    "$rss" "$base_rss" "$(grep '^subscribed' "$TMP/rt10k.log")")")
+  # 1,000 subscribers: the fan-out latency over 20 writes, then POST throughput while they listen.
+  "$tool" "$port" "$token" "$project" 1000 20 $((DURATION * REPEATS * ${#CONNS[@]} + 10)) >"$TMP/rt1k.log" 2>&1 &
+  pid=$!
+  for ((i = 0; i < 240; i++)); do grep -q '^holding' "$TMP/rt1k.log" && break; sleep 0.5; done
+  measure "POST /api/tasks realtime, 1,000 subscribers" "$url/api/tasks" -s "$(dirname "$0")/post_task.lua"
+  with_rps=${MEASURED_RPS["POST /api/tasks realtime, 1,000 subscribers c=${CONNS[0]}"]}
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  log "realtime 1k: $(tr '\n' ' ' <"$TMP/rt1k.log")"
+  REPORT+=("$(printf 'realtime  one write to 1,000 subscribers: %s  (goal p99 <= 50 ms)' \
+    "$(grep '^delivery latency' "$TMP/rt1k.log" | sed 's/^delivery latency //')")")
+  REPORT+=("$(printf 'realtime  POST /api/tasks with 1,000 subscribers / without, c=%s: %s / %s req/s   ratio %s  (goal >= 0.8)' \
+    "${CONNS[0]}" "$(thousands "$with_rps")" "$(thousands "$idle_rps")" "$(ratio "$with_rps" "$idle_rps")")")
+  stop_extra_keel "$EXTRA_PID"
+}
+realtime_bench
+
 LOADED_RSS=$(rss_mib "$KEEL_PID")
 
 {

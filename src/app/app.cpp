@@ -55,6 +55,8 @@ namespace {
 
 // Revocations announced through Redis (API.md §12): "<revoked at, unix ms> <session id> ...".
 constexpr const char* kRevocationChannel = "keel:revocations";
+// New events became readable (API.md §12: realtime events reach every instance's subscribers).
+constexpr const char* kEventsChannel = "keel:events";
 
 std::string revocation_message(const std::vector<std::string>& session_ids, std::int64_t at_ms) {
   std::string out = std::to_string(at_ms);
@@ -258,19 +260,39 @@ void App::start() {
   run_sync([&] { return revocations_.forget_expired(); });
   const Background::Waker revocation_sync =
       background_.every("revocation sync", std::chrono::milliseconds(500), [this] { return revocations_.sync(); });
+  // Realtime: new events go to the subscribers as soon as they are readable here (woken like
+  // the relay) or, with Redis, announced by another instance (keel:events), and every 200 ms
+  // whatever else other instances wrote; sessions are checked every 100 ms (a revoked one
+  // closes its sockets, an expired token is told).
+  run_sync([&] { return realtime_.start(); });
+  const Background::Waker realtime =
+      background_.every("realtime delivery", std::chrono::milliseconds(200), [this] { return realtime_.follow(); });
+  background_.every("realtime sessions", std::chrono::milliseconds(100), [this]() -> Task<void> {
+    realtime_.check_sessions();
+    co_return;
+  });
+  revocations_.on_local([this, redis = redis_.get()](const std::vector<std::string>& ids, std::int64_t at) {
+    if (redis) redis->publish(kRevocationChannel, revocation_message(ids, at));
+    realtime_.check_sessions();  // this instance's sockets of those sessions close now
+  });
   // With Redis, a revocation reaches the other instances at once (pub/sub); the database poll
   // above stays the truth, and runs again each time the subscription is (re)made, for whatever
   // was announced while it was away.
   if (redis_) {
-    revocations_.on_local([redis = redis_.get()](const std::vector<std::string>& ids, std::int64_t at) {
-      redis->publish(kRevocationChannel, revocation_message(ids, at));
-    });
     cache::RedisOptions subscriber{.endpoint = cache::parse_redis_url(config_.redis_url)};
-    subscriber.subscribe = {kRevocationChannel};
-    subscriber.on_message = [this](const std::string&, const std::string& payload) {
-      if (auto revocation = read_revocation(payload)) revocations_.apply_remote(revocation->first, revocation->second);
+    subscriber.subscribe = {kRevocationChannel, kEventsChannel};
+    subscriber.on_message = [this, realtime](const std::string& channel, const std::string& payload) {
+      if (channel == kEventsChannel) {
+        realtime.wake();
+      } else if (auto revocation = read_revocation(payload)) {
+        revocations_.apply_remote(revocation->first, revocation->second);
+        realtime_.check_sessions();
+      }
     };
-    subscriber.on_subscribed = [revocation_sync] { revocation_sync.wake(); };
+    subscriber.on_subscribed = [revocation_sync, realtime] {
+      revocation_sync.wake();
+      realtime.wake();
+    };
     redis_subscriber_ = std::make_unique<cache::RedisClient>(std::move(subscriber));
   }
   background_.every("revocation clean-up", std::chrono::minutes(10), [this] { return revocations_.forget_expired(); });
@@ -286,26 +308,15 @@ void App::start() {
   // RabbitMQ: the relay publishes what became readable, woken by it, and looks every 200 ms
   // (events other instances wrote; the broker's state while idle). Its own thread does the
   // blocking librabbitmq calls.
-  // Realtime: new events go to the subscribers as soon as they are readable (woken like the
-  // relay), and every 200 ms for those other instances wrote; sessions are checked every 100 ms
-  // (a revoked one closes its sockets, an expired token is told).
-  run_sync([&] { return realtime_.start(); });
-  const Background::Waker realtime =
-      background_.every("realtime delivery", std::chrono::milliseconds(200), [this] { return realtime_.follow(); });
-  background_.every("realtime sessions", std::chrono::milliseconds(100), [this]() -> Task<void> {
-    realtime_.check_sessions();
-    co_return;
-  });
+  std::optional<Background::Waker> relay;
   if (relay_) {
-    const Background::Waker relay = background_.every("event relay", std::chrono::milliseconds(200),
-                                                      [this] { return relay_->run(); });
-    events_.on_readable([relay, realtime] {
-      relay.wake();
-      realtime.wake();
-    });
-  } else {
-    events_.on_readable([realtime] { realtime.wake(); });
+    relay = background_.every("event relay", std::chrono::milliseconds(200), [this] { return relay_->run(); });
   }
+  events_.on_readable([relay, realtime, redis = redis_.get()] {
+    if (relay) relay->wake();
+    realtime.wake();
+    if (redis) redis->publish(kEventsChannel, "");  // the other instances' subscribers, at once
+  });
   // Retention: every instance trims (deleting twice is harmless), in batches; with a relay,
   // only what the broker confirmed.
   // (The bound is worked out before the co_await: GCC 12 evaluated both arms of a ?: inside a

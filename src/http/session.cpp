@@ -349,6 +349,9 @@ asio::awaitable<void> Session::serve_websocket(Request& req, Upgrade& upgrade, s
   websocket_ = true;
   WebSocket ws(socket_);
   ws.read_message_max(upgrade.max_message_bytes());
+  // Whole messages, unfragmented and uncompressed: no per-connection write buffer (4 KiB each
+  // otherwise), which is most of what thousands of idle subscribers cost.
+  ws.auto_fragment(false);
   ws.set_option(websocket::stream_base::timeout{
       t_.options.header_timeout, t_.options.idle_timeout, true});  // handshake, idle (with pings)
   ws.set_option(websocket::stream_base::decorator([](websocket::response_type& r) {

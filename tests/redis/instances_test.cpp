@@ -19,6 +19,7 @@
 #include "integration/resource_fixtures.hpp"
 #include "support/test_database.hpp"
 #include "support/test_server.hpp"
+#include "support/ws_client.hpp"
 
 namespace keel::test {
 namespace {
@@ -228,6 +229,32 @@ TEST(RedisOutage, RedisStoppedDuringMixedTrafficOnBothInstancesFailsNoRequestAnd
   EXPECT_EQ(failed, 0) << fmt::format("{}", fmt::join(failures, "\n"));
   EXPECT_EQ(stale, 0) << fmt::format("{}", fmt::join(failures, "\n"));
   EXPECT_GT(requests, 100);
+}
+
+// API.md §10, §12: with Redis, a write on A reaches a subscriber on B within 100 ms, and a
+// logout on A closes B's sockets of that session within 100 ms.
+TEST(RedisRealtime, AWriteOnOneInstanceReachesASubscriberOnTheOtherWithin100msAndALogoutClosesItThere) {
+  Pair pair;
+  const Account ada = sign_up(pair.on_a, unique("ada") + "@example.com");
+  const std::string project = id_of(create(pair.on_a, "projects", {{"name", "P"}}, ada));
+  WsClient ws(pair.b.port());
+  ws.send(boost::json::object{{"type", "auth"}, {"token", ada.token}});
+  ASSERT_TRUE(ws.next().has_value());
+  ws.send(boost::json::object{{"type", "subscribe"}, {"id", "s"}, {"resource", "tasks"}});
+  ASSERT_TRUE(ws.next().has_value());
+  for (int round = 0; round < 5; ++round) {
+    const auto written = Clock::now();
+    create(pair.on_a, "tasks", {{"title", numbered("T", round)}, {"project", project}}, ada);
+    const auto event = ws.next(1s);
+    const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - written);
+    ASSERT_TRUE(event.has_value()) << "round " << round;
+    EXPECT_EQ(event->at("record").at("title").as_string(), numbered("T", round));
+    EXPECT_LE(took.count(), 100) << "round " << round;
+  }
+  const auto out = Clock::now();
+  ASSERT_EQ(pair.on_a.post("/api/auth/logout", "", ada.bearer()).status, 204);
+  EXPECT_EQ(ws.closed(1s), 4401);
+  EXPECT_LE(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - out).count(), 100);
 }
 
 }  // namespace
