@@ -537,20 +537,27 @@ Task<void> Hub::follow() {
       dispatched_ = co_await log_.head_seq();
       co_return;
     }
-    for (events::Change& c : page) {
-      const resources::Resource* r = model_.find(c.resource);
-      std::shared_ptr<Delivery> d;
-      if (r) d = std::make_shared<Delivery>(delivery_of(c, *r));
-      std::vector<std::shared_ptr<Peer>> peers;
-      {
-        // The seq first, under the lock connections join by: a subscription that reads it
-        // after this gets every later event posted to its connection.
-        std::lock_guard l(mutex_);
-        dispatched_ = c.seq;
-        if (d) peers.assign(peers_.begin(), peers_.end());
+    // One post per connection per page, not per event: with many subscribers, posting each
+    // event to each connection was most of the I/O thread's work.
+    auto batch = std::make_shared<std::vector<std::shared_ptr<const Delivery>>>();
+    for (const events::Change& c : page) {
+      if (const resources::Resource* r = model_.find(c.resource)) {
+        batch->push_back(std::make_shared<const Delivery>(delivery_of(c, *r)));
       }
-      std::shared_ptr<const Delivery> shared = std::move(d);
-      for (const auto& p : peers) asio::post(p->executor, [p, shared] { p->on_change(shared); });
+    }
+    std::vector<std::shared_ptr<Peer>> peers;
+    {
+      // The seq first, under the lock connections join by: a subscription that reads it after
+      // this gets every later event posted to its connection; one that read it before is
+      // registered before this page reaches its connection.
+      std::lock_guard l(mutex_);
+      if (!page.empty()) dispatched_ = page.back().seq;
+      if (!batch->empty()) peers.assign(peers_.begin(), peers_.end());
+    }
+    for (const auto& p : peers) {
+      asio::post(p->executor, [p, batch] {
+        for (const auto& d : *batch) p->on_change(d);
+      });
     }
     if (static_cast<std::int64_t>(page.size()) < kPage) co_return;
   }
