@@ -4,7 +4,7 @@
 //   keel_realtime_bench PORT TOKEN PROJECT SOCKETS WRITES HOLD_SECONDS
 //
 // Each socket signs in with TOKEN and subscribes to tasks; sockets bind to 127.0.0.x source
-// addresses, 1,000 per address (keel's MAX_CONNECTIONS_PER_CLIENT). Once all are subscribed it
+// addresses from .2 on, 1,000 per address (keel's MAX_CONNECTIONS_PER_CLIENT is 1,024). Once all are subscribed it
 // prints "subscribed N in S s", creates WRITES tasks in PROJECT one after the other (each waits
 // until every socket got it), and prints the delivery latency over all sockets and writes
 // (p50/p99/max, from the write's send to each arrival). Then it keeps the sockets open for
@@ -56,7 +56,8 @@ asio::awaitable<void> subscriber(Run& run, std::size_t i) {
   try {
     auto& sock = ws.next_layer();
     sock.open(tcp::v4());
-    const std::string source = "127.0.0." + std::to_string(1 + i / 1000);
+    // From 127.0.0.2 on: wrk's connections come from 127.0.0.1 and share its per-client cap.
+    const std::string source = "127.0.0." + std::to_string(2 + i / 1000);
     sock.bind(tcp::endpoint(asio::ip::make_address(source), 0));
     co_await sock.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), run.port), asio::use_awaitable);
     co_await ws.async_handshake("127.0.0.1", "/api/realtime", asio::use_awaitable);

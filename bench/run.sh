@@ -670,7 +670,7 @@ fi
 # Realtime (issue 17, API.md §10): 10,000 subscribed sockets on one keel (its RSS; goal <= 150
 # MiB), one write fanned out to 1,000 subscribers of its owner (p99 delivery; goal <= 50 ms), and
 # POST /api/tasks with those 1,000 subscribers against none (goal >= 0.8). The sockets come from
-# bench/realtime_bench.cpp, 1,000 per 127.0.0.x source address.
+# bench/realtime_bench.cpp, 1,000 per 127.0.0.x source address (from .2: wrk uses .1).
 realtime_bench() {
   local tool=$BUILD_DIR/bench/keel_realtime_bench url port reg token project out idle_rps with_rps rss base_rss i
   [ -x "$tool" ] || die "$tool not found; build with -DKEEL_BENCH=ON (make bench does)"
