@@ -1,9 +1,10 @@
 // Realtime load (issue 17): opens N WebSocket subscriptions on one keel, then measures how long
 // one write takes to reach all of them. Used by bench/run.sh:
 //
-//   keel_realtime_bench PORT TOKEN PROJECT SOCKETS WRITES HOLD_SECONDS
+//   keel_realtime_bench PORT TOKEN PROJECT SOCKETS WRITES HOLD_SECONDS [TOKENS_FILE]
 //
-// Each socket signs in with TOKEN and subscribes to tasks; sockets bind to 127.0.0.x source
+// Each socket signs in with TOKEN (or, given TOKENS_FILE, with its lines in turn: sockets of
+// other users, who do not see TOKEN's writes; then use WRITES 0) and subscribes to tasks; sockets bind to 127.0.0.x source
 // addresses from .2 on, 1,000 per address (keel's MAX_CONNECTIONS_PER_CLIENT is 1,024). Once all are subscribed it
 // prints "subscribed N in S s", creates WRITES tasks in PROJECT one after the other (each waits
 // until every socket got it), and prints the delivery latency over all sockets and writes
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -39,6 +41,7 @@ namespace {
 struct Run {
   std::uint16_t port = 0;
   std::string token;
+  std::vector<std::string> socket_tokens;  // one per socket in turn; empty: token
   std::string project;
   std::size_t sockets = 0;
   std::size_t subscribed = 0;
@@ -62,7 +65,8 @@ asio::awaitable<void> subscriber(Run& run, std::size_t i) {
     co_await sock.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), run.port), asio::use_awaitable);
     co_await ws.async_handshake("127.0.0.1", "/api/realtime", asio::use_awaitable);
     ws.text(true);
-    const std::string auth = R"({"type":"auth","token":")" + run.token + R"("})";
+    const std::string& token = run.socket_tokens.empty() ? run.token : run.socket_tokens[i % run.socket_tokens.size()];
+    const std::string auth = R"({"type":"auth","token":")" + token + R"("})";
     co_await ws.async_write(asio::buffer(auth), asio::use_awaitable);
     const std::string sub = R"({"type":"subscribe","id":"s","resource":"tasks"})";
     co_await ws.async_write(asio::buffer(sub), asio::use_awaitable);
@@ -144,8 +148,8 @@ asio::awaitable<void> drive(Run& run, int hold_seconds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 7) {
-    std::fprintf(stderr, "usage: %s PORT TOKEN PROJECT SOCKETS WRITES HOLD_SECONDS\n", argv[0]);
+  if (argc != 7 && argc != 8) {
+    std::fprintf(stderr, "usage: %s PORT TOKEN PROJECT SOCKETS WRITES HOLD_SECONDS [TOKENS_FILE]\n", argv[0]);
     return 2;
   }
   Run run;
@@ -155,6 +159,16 @@ int main(int argc, char** argv) {
   run.sockets = static_cast<std::size_t>(std::atol(argv[4]));
   run.writes = static_cast<std::size_t>(std::atol(argv[5]));
   const int hold = std::atoi(argv[6]);
+  if (argc == 8) {
+    std::ifstream in(argv[7]);
+    for (std::string line; std::getline(in, line);) {
+      if (!line.empty()) run.socket_tokens.push_back(line);
+    }
+    if (run.socket_tokens.empty()) {
+      std::fprintf(stderr, "%s: no tokens\n", argv[7]);
+      return 2;
+    }
+  }
   asio::io_context io(1);
   for (std::size_t i = 0; i < run.sockets; ++i) asio::co_spawn(io, subscriber(run, i), asio::detached);
   asio::co_spawn(io, drive(run, hold), asio::detached);

@@ -200,7 +200,8 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                  },
                  [this] { return resources_.owner_deleted(); }},
              &totals_),
-      realtime_(model_, cursors_, tokens_, revocations_, events_, user_store_, metrics_, clock),
+      realtime_(model_, cursors_, tokens_, revocations_, events_, user_store_, metrics_, clock,
+                realtime::HubOptions{.max_queued_bytes = config_.realtime_queue_bytes}),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.

@@ -242,6 +242,11 @@ const std::vector<OptionSpec>& specs() {
        [](Config& c, const std::string& v) {
          c.cache_max_bytes = static_cast<std::size_t>(parse_int("CACHE_MAX_MB", v, 1, 65536)) << 20;
        }},
+      {{"REALTIME_QUEUE_KB", "4096",
+        "server messages a realtime connection may have unsent, in KiB, before it is closed with 1013 (16..1048576)"},
+       [](Config& c, const std::string& v) {
+         c.realtime_queue_bytes = static_cast<std::size_t>(parse_int("REALTIME_QUEUE_KB", v, 16, 1 << 20)) << 10;
+       }},
       {{"AUTO_INDEXES", "4",
         "indexes keel may build per resource for lists that no declared index serves (0: none, only a log hint)"},
        [](Config& c, const std::string& v) {

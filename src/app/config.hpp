@@ -64,6 +64,7 @@ struct Config {
   bool cache = true;                                  // CACHE: the read cache (API.md §12)
   std::size_t cache_max_bytes = std::size_t{64} << 20;  // CACHE_MAX_MB: the in-process read cache's memory
   std::size_t max_connections_per_client = 1024;  // 0: no per-address limit
+  std::size_t realtime_queue_bytes = std::size_t{4} << 20;  // REALTIME_QUEUE_KB: unsent per socket, then 1013
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};

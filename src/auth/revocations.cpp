@@ -27,14 +27,16 @@ bool Revocations::is_revoked(std::string_view session_id) const {
 void Revocations::add(std::string session_id, std::int64_t revoked_at_ms) {
   {
     std::lock_guard l(mutex_);
-    revoked_.emplace(session_id, revoked_at_ms);
+    if (revoked_.emplace(session_id, revoked_at_ms).second) ++revision_;
   }
   if (on_local_) on_local_({session_id}, revoked_at_ms);
 }
 
 void Revocations::apply_remote(const std::vector<std::string>& session_ids, std::int64_t at_ms) {
   std::lock_guard l(mutex_);
-  for (const auto& sid : session_ids) revoked_.emplace(sid, at_ms);
+  for (const auto& sid : session_ids) {
+    if (revoked_.emplace(sid, at_ms).second) ++revision_;
+  }
 }
 
 Task<void> Revocations::sync() {
@@ -46,7 +48,9 @@ Task<void> Revocations::sync() {
   }
   const auto found = co_await sessions_.revoked_since(since);
   std::lock_guard l(mutex_);
-  for (const auto& [id, at] : found) revoked_.emplace(id, at);
+  for (const auto& [id, at] : found) {
+    if (revoked_.emplace(id, at).second) ++revision_;
+  }
   std::erase_if(revoked_, [&](const auto& entry) { return entry.second < now - ttl_ms_ - kOverlapMs; });
   synced_until_ms_ = now;
 }
@@ -66,7 +70,9 @@ void Revocations::revoked(std::vector<std::string> session_ids) {
   const std::int64_t now = clock_.unix_ms();
   {
     std::lock_guard l(mutex_);
-    for (const auto& sid : session_ids) revoked_.emplace(sid, now);
+    for (const auto& sid : session_ids) {
+      if (revoked_.emplace(sid, now).second) ++revision_;
+    }
   }
   if (on_local_ && !session_ids.empty()) on_local_(session_ids, now);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -28,6 +29,9 @@ class Revocations : public users::SessionRevoker {
   Revocations(SessionStore& sessions, std::chrono::seconds access_ttl, const Clock& clock);
 
   bool is_revoked(std::string_view session_id) const;
+  /// Grows with every session newly known as revoked: whoever checks many sessions (realtime's
+  /// sockets) need only look again when it changed.
+  std::uint64_t revision() const noexcept { return revision_.load(); }
   /// Records a revocation made by this process (the database write is the caller's).
   void add(std::string session_id, std::int64_t revoked_at_ms);
   /// Reads revocations from the database since the last sync (with overlap); at start it
@@ -57,6 +61,7 @@ class Revocations : public users::SessionRevoker {
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::int64_t> revoked_;
   std::int64_t synced_until_ms_ = 0;
+  std::atomic<std::uint64_t> revision_{0};
   std::function<void(const std::vector<std::string>&, std::int64_t)> on_local_;
 };
 

@@ -242,7 +242,7 @@ Task<std::vector<Change>> EventLog::changes(std::int64_t since, std::int64_t lim
   std::vector<Change> out;
   out.reserve(rows.rows.size());
   for (const auto& row : rows.rows) {
-    Change c{integer(row[0]), text(row[2]), text(row[3]), text(row[7]), std::nullopt};
+    Change c{integer(row[0]), text(row[2]), text(row[3]), text(row[7]), std::nullopt, text(row[6])};
     if (const auto* previous = std::get_if<std::string>(&row[8])) c.previous = *previous;
     out.push_back(std::move(c));
   }

@@ -36,6 +36,7 @@ struct Change {
   std::string resource;  // "tasks"
   std::string data;      // the record after (for a delete: as it was)
   std::optional<std::string> previous;  // the record before an update, when recorded
+  std::string at;                       // when it was made, as §9's `time` (ISO 8601, UTC)
 };
 
 /// A page of GET /api/events, rendered: `{"data":[events],"meta":{"nextSince":…,"headSeq":…}}`.

@@ -6,6 +6,8 @@
 #include <string>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -92,6 +94,36 @@ bool chunked_only(const bhttp::fields& fields) {
   return std::next(first) == last && beast::iequals(first->value(), "chunked");
 }
 
+// A connection handed over to a WebSocket handler: counted open until it goes, as its session was.
+class HandedOver {
+ public:
+  HandedOver(Transport& t, ClientSlot slot) : t_(t), slot_(std::move(slot)) {
+    t_.open.fetch_add(1);
+    if (t_.gauges.open_connections) t_.gauges.open_connections->add(1);
+  }
+  HandedOver(HandedOver&& other) noexcept : t_(other.t_), slot_(std::move(other.slot_)), counted_(other.counted_) {
+    other.counted_ = false;
+  }
+  HandedOver(const HandedOver&) = delete;
+  HandedOver& operator=(const HandedOver&) = delete;
+  HandedOver& operator=(HandedOver&&) = delete;
+  ~HandedOver() {
+    if (!counted_) return;
+    if (t_.gauges.open_connections) t_.gauges.open_connections->add(-1);
+    t_.open.fetch_sub(1);
+  }
+
+ private:
+  Transport& t_;
+  ClientSlot slot_;
+  bool counted_ = true;
+};
+
+// The WebSocket's life after its session ended: only the stream, the handler and the counts stay.
+asio::awaitable<void> run_websocket(std::shared_ptr<Upgrade> upgrade, std::unique_ptr<WebSocket> ws, HandedOver) {
+  co_await upgrade->run(*ws);
+}
+
 // One connection. Lives in serve_connection's frame, so its member coroutines may use `this`.
 class Session {
  public:
@@ -118,8 +150,8 @@ class Session {
   asio::awaitable<beast::error_code> read_request(beast::flat_buffer& buffer, Parser& parser);
   asio::awaitable<bool> serve(BeastRequest hreq, Clock::time_point started);
   asio::awaitable<bool> write(std::string head, std::string body);
-  asio::awaitable<void> serve_websocket(Request& req, Upgrade& upgrade, std::string_view method_text, Context& ctx,
-                                        Clock::time_point started);
+  asio::awaitable<void> serve_websocket(Request& req, std::shared_ptr<Upgrade> upgrade, std::string_view method_text,
+                                        Context& ctx, Clock::time_point started);
   asio::awaitable<void> answer_error(const Error& e, std::string request_id, std::string_view method,
                                      std::string_view path, Clock::time_point started);
   asio::awaitable<void> linger_close();
@@ -306,7 +338,7 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
   }
 
   if (res.status == 101 && res.upgrade) {
-    co_await serve_websocket(req, *res.upgrade, method_text, ctx, started);
+    co_await serve_websocket(req, std::move(res.upgrade), method_text, ctx, started);
     co_return false;
   }
 
@@ -337,27 +369,31 @@ asio::awaitable<bool> Session::serve(BeastRequest hreq, Clock::time_point starte
 }
 
 // A route said 101: the WebSocket handshake on the request's own headers, then the route's
-// handler owns the connection until it returns. No deadline applies meanwhile (the handler
-// keeps its own), and no lingering close after it (the WebSocket closing handshake did that).
-asio::awaitable<void> Session::serve_websocket(Request& req, Upgrade& upgrade, std::string_view method_text,
-                                               Context& ctx, Clock::time_point started) {
+// handler owns the connection until it returns. The session ends here: the socket moves into
+// the WebSocket, which runs on the same loop without the session's frames and buffers (most of
+// what an idle subscriber would cost), still counted as an open connection. No deadline
+// applies meanwhile (the handler keeps its own), and no lingering close after it (the
+// WebSocket closing handshake did that).
+asio::awaitable<void> Session::serve_websocket(Request& req, std::shared_ptr<Upgrade> upgrade,
+                                               std::string_view method_text, Context& ctx,
+                                               Clock::time_point started) {
   bhttp::request<bhttp::empty_body> handshake;
   handshake.method(bhttp::verb::get);
   handshake.target(req.target);
   handshake.version(11);
   static_cast<bhttp::fields&>(handshake) = std::move(RequestHeadersAccess::fields(req.headers));
   websocket_ = true;
-  WebSocket ws(socket_);
-  ws.read_message_max(upgrade.max_message_bytes());
+  auto ws = std::make_unique<WebSocket>(std::move(socket_));
+  ws->read_message_max(upgrade->max_message_bytes());
   // Whole messages, unfragmented and uncompressed: no per-connection write buffer (4 KiB each
-  // otherwise), which is most of what thousands of idle subscribers cost.
-  ws.auto_fragment(false);
-  ws.set_option(websocket::stream_base::timeout{
+  // otherwise).
+  ws->auto_fragment(false);
+  ws->set_option(websocket::stream_base::timeout{
       t_.options.header_timeout, t_.options.idle_timeout, true});  // handshake, idle (with pings)
-  ws.set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
+  ws->set_option(websocket::stream_base::decorator([](websocket::response_type& r) {
     r.set(bhttp::field::server, "keel");
   }));
-  const auto [ec] = co_await ws.async_accept(handshake, asio::as_tuple(asio::use_awaitable));
+  const auto [ec] = co_await ws->async_accept(handshake, asio::as_tuple(asio::use_awaitable));
   report({.method = method_text,
           .path = req.path,
           .route = ctx.route,
@@ -368,7 +404,9 @@ asio::awaitable<void> Session::serve_websocket(Request& req, Upgrade& upgrade, s
           .user_id = ctx.caller.user_id(),
           .remote_address = req.remote_address});
   if (ec) co_return;
-  co_await upgrade.run(ws);
+  auto executor = ws->get_executor();
+  asio::co_spawn(executor, run_websocket(std::move(upgrade), std::move(ws), HandedOver(t_, std::move(slot_))),
+                 asio::detached);
 }
 
 asio::awaitable<bool> Session::write(std::string head, std::string body) {

@@ -9,12 +9,14 @@
 
 namespace keel::http {
 
-/// The connection's socket as a WebSocket; the session owns the socket.
-using WebSocket = boost::beast::websocket::stream<boost::asio::ip::tcp::socket&>;
+/// A connection that became a WebSocket: it owns the socket (the HTTP session that accepted it
+/// has ended, and its buffers and frames with it).
+using WebSocket = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
 
 /// What a 101 response carries: the session accepts the WebSocket handshake (after the
 /// pipeline, so middlewares and the route checked the request like any other) and hands the
-/// stream to run(), on the connection's own event loop. The connection ends when run() returns.
+/// stream to run(), on the connection's own event loop. The connection ends when run() returns;
+/// until then it counts as open (MAX_CONNECTIONS, the per-client cap, shutdown's wait).
 class Upgrade {
  public:
   virtual ~Upgrade() = default;

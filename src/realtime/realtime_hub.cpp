@@ -1,9 +1,12 @@
 #include "realtime/realtime_hub.hpp"
 
-#include <deque>
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
 #include <exception>
 #include <map>
 #include <optional>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -49,6 +52,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::int64_t kPage = 1000;                       // events read from the log at a time
 constexpr std::uint16_t kSessionEnded = 4401;              // API.md §10: revoked, or expired past the grace
 constexpr std::size_t kMaxSubscriptionId = 64;
+constexpr std::size_t kReadStep = 512;  // bytes of a client message read at a time
 
 // The list-only query parameters a subscription filter may not carry (API.md §10: filters only).
 bool is_filter_parameter(std::string_view name) {
@@ -68,7 +72,36 @@ struct Delivery {
   std::string data;    // the record's JSON text (after; for a delete, as it was)
   json::object record;
   std::optional<json::object> previous;
+  std::int64_t at_ms = 0;  // when the change was made (unix ms; 0 when unknown)
 };
+
+namespace {
+
+// §9's `time` (2026-12-06T02:14:35.643Z) in unix milliseconds; 0 when it is not one.
+std::int64_t unix_ms_of(const std::string& iso) {
+  std::tm tm{};
+  int millis = 0;
+  if (std::sscanf(iso.c_str(), "%d-%d-%dT%d:%d:%d.%3d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+                  &tm.tm_sec, &millis) < 6) {
+    return 0;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<std::int64_t>(timegm(&tm)) * 1000 + millis;
+}
+
+std::int64_t now_unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The owner a record names (ownerId), empty when none.
+std::string_view owner_of(const json::object& record) {
+  const auto* owner = record.if_contains("ownerId");
+  return owner && owner->is_string() ? std::string_view(owner->get_string()) : std::string_view();
+}
+
+}  // namespace
 
 // A change of `r` as subscriptions look at it: parsed once.
 Delivery delivery_of(const events::Change& c, const resources::Resource& r) {
@@ -79,6 +112,7 @@ Delivery delivery_of(const events::Change& c, const resources::Resource& r) {
   d.data = c.data;
   d.record = json::parse(c.data).as_object();
   if (c.previous) d.previous = json::parse(*c.previous).as_object();
+  d.at_ms = unix_ms_of(c.at);
   return d;
 }
 
@@ -105,16 +139,24 @@ class Peer final : public http::Upgrade, public std::enable_shared_from_this<Pee
     std::int64_t from = 0;  // events after this seq are delivered live
     bool replaying = false;
     std::vector<std::shared_ptr<const Delivery>> waiting;  // live ones that came during the replay
+    std::optional<std::string> audience;                   // as joined in the hub (Hub::join)
+  };
+  // A server message waiting for the writer; `at_ms` is its change's time, for the latency.
+  struct Outgoing {
+    std::string text;
+    std::int64_t at_ms = 0;
   };
 
-  asio::awaitable<void> writer(http::WebSocket& ws);
+  void start_writer();
+  asio::awaitable<void> write_out(std::shared_ptr<Peer> self);
   asio::awaitable<void> handle(std::string_view text);
   asio::awaitable<void> authenticate(const json::object& m);
   asio::awaitable<void> subscribe(const json::object& m);
   void unsubscribe(const json::object& m);
 
   void deliver(const std::string& id, Subscription& s, const Delivery& d);
-  void send(std::string message);
+  std::optional<std::string> audience_of(const resources::Resource& r) const;
+  void send(std::string message, std::int64_t at_ms = 0);
   void send_error(const std::optional<std::string>& id, const Error& e);
   Reach reach_of(const resources::Resource& r) const;
 
@@ -125,87 +167,112 @@ class Peer final : public http::Upgrade, public std::enable_shared_from_this<Pee
   bool holding_ = false;  // token expired: deliveries wait for a new auth
   std::vector<std::shared_ptr<const Delivery>> held_;
   std::map<std::string, Subscription> subscriptions_;
-  std::deque<std::string> out_;
-  std::size_t out_bytes_ = 0;
+  std::vector<Outgoing> out_;      // queued
+  std::vector<Outgoing> sending_;  // taken by the writer
+  std::size_t out_bytes_ = 0;      // not yet written, of both
   std::optional<std::pair<std::uint16_t, std::string>> closing_;
-  bool ended_ = false;        // the reader is done: the writer stops
-  bool writer_done_ = false;  // the writer is done: run() need not wait for it
-  std::unique_ptr<asio::steady_timer> wake_;           // the writer's
-  std::unique_ptr<asio::steady_timer> writer_ended_;   // run()'s wait for the writer
+  http::WebSocket* ws_ = nullptr;
+  bool ended_ = false;     // the reader is done: the writer stops
+  bool writing_ = false;   // a writer runs (only while there is something to send)
+  bool finished_ = false;  // closed by the writer, or a write failed: nothing more is sent
+  asio::steady_timer* writer_done_ = nullptr;  // run()'s wait for the last writer
 };
 
 // --- the connection ------------------------------------------------------------------------
 
 asio::awaitable<void> Peer::run(http::WebSocket& ws) {
   executor = co_await asio::this_coro::executor;
-  wake_ = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-  writer_ended_ = std::make_unique<asio::steady_timer>(executor, asio::steady_timer::time_point::max());
-  auto self = shared_from_this();
-  hub_.add(self);
-  asio::co_spawn(executor, writer(ws), asio::detached);
+  ws_ = &ws;
+  ws.text(true);
+  hub_.add(shared_from_this());
 
+  // A client message is read a little at a time (Beast still bounds its whole size), so an
+  // idle connection keeps a small buffer: thousands of subscribers mostly sit idle.
   beast::flat_buffer buffer;
-  while (!closing_) {
-    auto [ec, n] = co_await ws.async_read(buffer, kTuple);
+  while (!closing_ && !finished_) {
+    auto [ec, n] = co_await ws.async_read_some(buffer, kReadStep, kTuple);
     if (ec) break;  // closed by the client, too big (Beast closes with 1009), or timed out
+    if (!ws.is_message_done()) continue;
     const std::string text = beast::buffers_to_string(buffer.data());
-    buffer.consume(buffer.size());
+    buffer.clear();
+    if (buffer.capacity() > kReadStep) buffer.shrink_to_fit();  // after a big message
     co_await handle(text);
   }
   ended_ = true;
-  wake_->cancel();
-  if (!writer_done_) co_await writer_ended_->async_wait(kTuple);
-  hub_.remove(this);
+  if (writing_) {
+    asio::steady_timer done(executor, asio::steady_timer::time_point::max());
+    writer_done_ = &done;
+    co_await done.async_wait(kTuple);
+    writer_done_ = nullptr;
+  }
+  hub_.remove(this);  // and every subscription's place in the hub's audiences
 }
 
-asio::awaitable<void> Peer::writer(http::WebSocket& ws) {
-  ws.text(true);
-  while (!ended_) {
+// The writer runs only while there is something to send (or a close to make): an idle
+// connection has no writer, no timer and no frame of its own waiting.
+void Peer::start_writer() {
+  if (writing_ || finished_ || ended_ || !ws_) return;
+  writing_ = true;
+  asio::co_spawn(executor, write_out(shared_from_this()), asio::detached);
+}
+
+asio::awaitable<void> Peer::write_out(std::shared_ptr<Peer> /*keeps it alive*/) {
+  http::WebSocket& ws = *ws_;
+  bool done = false;  // closed here, or a write failed
+  while (!ended_ && !done) {
     if (closing_) {
       websocket::close_reason reason;
       reason.code = closing_->first;
       reason.reason = closing_->second;
       co_await ws.async_close(reason, kTuple);
+      done = true;
       break;
     }
-    if (out_.empty()) {
-      wake_->expires_at(asio::steady_timer::time_point::max());
-      co_await wake_->async_wait(kTuple);
-      continue;
+    if (out_.empty()) break;
+    // Whatever is queued goes in one turn; what comes meanwhile waits for the next.
+    sending_.swap(out_);
+    for (Outgoing& m : sending_) {
+      if (closing_ || ended_) break;
+      auto [ec, n] = co_await ws.async_write(asio::buffer(m.text), kTuple);
+      if (ec) {
+        done = true;
+        break;
+      }
+      out_bytes_ -= m.text.size();
+      if (m.at_ms) hub_.latency_.observe(static_cast<double>(now_unix_ms() - m.at_ms) / 1000.0);
     }
-    std::string message = std::move(out_.front());
-    out_.pop_front();
-    out_bytes_ -= message.size();
-    auto [ec, n] = co_await ws.async_write(asio::buffer(message), kTuple);
-    if (ec) break;
+    sending_.clear();
+    if (sending_.capacity() > 256) sending_ = {};  // a burst's queue is not kept by an idle socket
   }
-  // The reader may be parked in a read: closing the stream (above) or a failed write ends it.
-  if (!ended_) {
-    beast::error_code ignored;
-    ws.next_layer().cancel(ignored);
+  writing_ = false;
+  if (done) {
+    finished_ = true;
+    // The reader may be parked in a read: closing the stream or a failed write ends it.
+    if (!ended_) {
+      beast::error_code ignored;
+      ws.next_layer().cancel(ignored);
+    }
   }
-  writer_done_ = true;
-  writer_ended_->cancel();
+  if (writer_done_) writer_done_->cancel();
 }
 
-void Peer::send(std::string message) {
+void Peer::send(std::string message, std::int64_t at_ms) {
   if (closing_) return;
   if (out_bytes_ + message.size() > hub_.options_.max_queued_bytes) {
     hub_.closed_slow_.inc();
     out_.clear();
-    out_bytes_ = 0;
     close(1013, "too slow to keep up: reconnect with since");
     return;
   }
   out_bytes_ += message.size();
-  out_.push_back(std::move(message));
-  if (wake_) wake_->cancel();
+  out_.push_back(Outgoing{std::move(message), at_ms});
+  start_writer();
 }
 
 void Peer::close(std::uint16_t code, std::string reason) {
   if (closing_) return;
   closing_.emplace(code, std::move(reason));
-  if (wake_) wake_->cancel();
+  start_writer();
 }
 
 void Peer::send_error(const std::optional<std::string>& id, const Error& e) {
@@ -278,6 +345,14 @@ asio::awaitable<void> Peer::authenticate(const json::object& m) {
   principal_ = Principal{claims.user_id, claims.role, claims.session_id};
   expires_at_ = claims.expires_at;
   expiry_told_ = false;
+  hub_.watch(*this, claims.session_id, claims.expires_at);
+  // The subscriptions' audiences follow the new rights (an anonymous connection signing in).
+  for (auto& [id, s] : subscriptions_) {
+    auto audience = audience_of(*s.resource);
+    if (audience == s.audience) continue;
+    hub_.rejoin(*this, *s.resource, s.audience ? &*s.audience : nullptr, audience ? &*audience : nullptr);
+    s.audience = std::move(audience);
+  }
   json::object answer{{"type", "authenticated"}, {"user", users::user_json(user->user)}};
   send(json::serialize(answer));
   if (holding_) {
@@ -332,25 +407,26 @@ asio::awaitable<void> Peer::subscribe(const json::object& m) {
   const lists::ListOptions options{{}, principal_ ? principal_->user_id : std::string()};
   lists::ListQuery q = lists::parse_list_query(params, r->catalog, hub_.cursors_, options);
 
-  // Live from here: every event handed out after this read is delivered (Hub::follow stores
-  // the seq before it posts the event). With `since`, from the log's head instead, so what was
-  // acknowledged before this subscribe is replayed before `subscribed` even when delivery lags
-  // behind the log (where a sequencer numbers commits, it runs first); later events handed out
-  // up to that head are the replay's, not delivered twice.
-  std::int64_t from = hub_.dispatched_.load();
+  // Live from here: the subscription joins its audience in the hub, and every event handed out
+  // after that is posted to this connection. With `since`, live delivery starts at the log's
+  // head instead, so what was acknowledged before this subscribe is replayed before
+  // `subscribed` even when delivery lags behind the log (where a sequencer numbers commits, it
+  // runs first); events handed out up to that head are the replay's, not delivered twice. The
+  // subscription is in place (replaying: live events wait) before anything is awaited.
+  auto audience = audience_of(*r);
+  const std::int64_t joined = hub_.join(*this, *r, *audience);
+  subscriptions_.emplace(id, Subscription{r, std::move(q.filters), joined, since.has_value(), {}, audience});
+  std::int64_t live_from = joined;
   if (since) {
-    co_await hub_.log_.sequence();
-    from = std::max(from, co_await hub_.log_.head_seq());
-  }
-  Subscription s{r, std::move(q.filters), from, since.has_value(), {}};
-  const std::int64_t live_from = s.from;
-  subscriptions_.emplace(id, std::move(s));
-  if (since && *since < live_from) {
-    // The replay: events after `since` up to where live delivery starts, as this caller may
-    // see them now; live ones wait meanwhile.
-    std::int64_t at = *since;
     std::exception_ptr failure;
     try {
+      co_await hub_.log_.sequence();
+      const std::int64_t head = co_await hub_.log_.head_seq();
+      live_from = std::max(joined, head);
+      if (auto it = subscriptions_.find(id); it != subscriptions_.end()) it->second.from = live_from;
+      // The replay: events after `since` up to where live delivery starts, as this caller may
+      // see them now; live ones wait meanwhile.
+      std::int64_t at = *since;
       while (at < live_from) {
         const std::vector<events::Change> page = co_await hub_.log_.changes(at, kPage);
         if (page.empty()) break;
@@ -367,7 +443,10 @@ asio::awaitable<void> Peer::subscribe(const json::object& m) {
       failure = std::current_exception();
     }
     if (failure) {
-      subscriptions_.erase(id);
+      if (auto it = subscriptions_.find(id); it != subscriptions_.end()) {
+        hub_.leave(*this, *r, *audience);
+        subscriptions_.erase(it);
+      }
       try {
         std::rethrow_exception(failure);
       } catch (const Error& e) {
@@ -391,15 +470,18 @@ asio::awaitable<void> Peer::subscribe(const json::object& m) {
     it->second.replaying = false;
     auto waiting = std::move(it->second.waiting);
     it->second.waiting.clear();
-    for (const auto& d : waiting) deliver(id, it->second, *d);
+    for (const auto& d : waiting) {
+      if (d->seq > it->second.from) deliver(id, it->second, *d);
+    }
   }
 }
 
 void Peer::unsubscribe(const json::object& m) {
   const auto* id = m.if_contains("id");
-  if (!id || !id->is_string() || !subscriptions_.erase(std::string(id->get_string()))) {
-    throw Error::validation({{"id", "is not a subscription of this connection"}});
-  }
+  const auto it = id && id->is_string() ? subscriptions_.find(std::string(id->get_string())) : subscriptions_.end();
+  if (it == subscriptions_.end()) throw Error::validation({{"id", "is not a subscription of this connection"}});
+  if (it->second.audience) hub_.leave(*this, *it->second.resource, *it->second.audience);
+  subscriptions_.erase(it);
   send(R"({"type":"unsubscribed","id":)" + json::serialize(*id) + "}");
 }
 
@@ -409,6 +491,18 @@ Reach Peer::reach_of(const resources::Resource& r) const {
   const Reach list = resources::reach_of(r.decl.access.at(resources::Operation::kList), principal_);
   const Reach read = resources::reach_of(r.decl.access.at(resources::Operation::kRead), principal_);
   return std::min(list, read);
+}
+
+// Where a subscription to `r` listens in the hub: every record (empty), or the caller's own.
+std::optional<std::string> Peer::audience_of(const resources::Resource& r) const {
+  switch (reach_of(r)) {
+    case Reach::kAll:
+      return std::string();
+    case Reach::kOwn:
+      return principal_->user_id;
+    default:
+      return std::nullopt;
+  }
 }
 
 void Peer::on_change(const std::shared_ptr<const Delivery>& d) {
@@ -458,7 +552,7 @@ void Peer::deliver(const std::string& id, Subscription& s, const Delivery& d) {
   message += d.data;
   message += '}';
   hub_.delivered_.inc();
-  send(std::move(message));
+  send(std::move(message), d.at_ms);
 }
 
 void Peer::tick(std::int64_t now) {
@@ -478,6 +572,88 @@ void Peer::tick(std::int64_t now) {
 
 // --- the hub --------------------------------------------------------------------------------
 
+namespace {
+
+// Connections (with how many of their subscriptions) that listen to one resource's events.
+using Listeners = std::unordered_map<Peer*, int>;
+
+struct Audience {
+  Listeners everyone;                                   // see every record
+  std::unordered_map<std::string, Listeners> owners;    // see only that owner's records
+};
+
+// A connection's session, as check_sessions() watches it.
+struct Watch {
+  std::string session_id;  // empty until the connection signs in
+  std::int64_t expires_at = 0;
+  bool told = false;  // its expiry was posted to it
+};
+
+struct Member {
+  std::shared_ptr<Peer> peer;
+  Watch watch;
+  std::vector<std::pair<const resources::Resource*, std::string>> joined;  // one per subscription
+};
+
+// The events of one page that concern one connection.
+struct Post {
+  std::shared_ptr<Peer> peer;
+  std::vector<std::shared_ptr<const Delivery>> events;
+};
+
+// Each to its connection's loop (not in a coroutine: g++ 12 warns wrongly about the executor copy).
+void hand_out(std::unordered_map<Peer*, Post>& posts) {
+  for (auto& [raw, post] : posts) {
+    const auto executor = post.peer->executor;
+    asio::post(executor, [post = std::move(post)] {
+      for (const auto& d : post.events) post.peer->on_change(d);
+    });
+  }
+}
+
+}  // namespace
+
+struct Hub::Registry {
+  std::unordered_map<Peer*, Member> members;
+  std::unordered_map<const resources::Resource*, Audience> audiences;
+  std::uint64_t revocations_seen = 0;
+
+  void join(Peer* p, const resources::Resource& r, const std::string& owner) {
+    const auto m = members.find(p);
+    if (m == members.end()) return;  // gone already
+    m->second.joined.emplace_back(&r, owner);
+    Audience& a = audiences[&r];
+    ++(owner.empty() ? a.everyone : a.owners[owner])[p];
+  }
+  void leave(Peer* p, const resources::Resource& r, const std::string& owner) {
+    const auto m = members.find(p);
+    if (m == members.end()) return;
+    auto& joined = m->second.joined;
+    const auto j = std::find(joined.begin(), joined.end(), std::pair<const resources::Resource*, std::string>(&r, owner));
+    if (j == joined.end()) return;
+    joined.erase(j);
+    Audience& a = audiences[&r];
+    if (owner.empty()) {
+      if (--a.everyone[p] == 0) a.everyone.erase(p);
+      return;
+    }
+    const auto o = a.owners.find(owner);
+    if (--o->second[p] > 0) return;
+    o->second.erase(p);
+    if (o->second.empty()) a.owners.erase(o);
+  }
+  // `p` is going away: every place it holds in the audiences too.
+  void forget(Peer* p) {
+    const auto m = members.find(p);
+    if (m == members.end()) return;
+    while (!m->second.joined.empty()) {
+      const auto [r, owner] = m->second.joined.back();
+      leave(p, *r, owner);
+    }
+    members.erase(m);
+  }
+};
+
 Hub::Hub(const resources::Model& model, const lists::CursorCodec& cursors, auth::TokenService& tokens,
          auth::Revocations& revocations, events::EventLog& log, users::UserStore& users, Metrics& metrics,
          const Clock& clock, HubOptions options)
@@ -494,7 +670,12 @@ Hub::Hub(const resources::Model& model, const lists::CursorCodec& cursors, auth:
                      .series({})),
       closed_slow_(metrics.counter("keel_realtime_closed_slow_total",
                                    "Realtime connections closed (1013) for reading too slowly.")
-                       .series({})) {}
+                       .series({})),
+      latency_(metrics
+                   .histogram("keel_realtime_delivery_seconds",
+                              "Time from a change to its event written to a realtime subscriber's socket.", {})
+                   .series({})),
+      registry_(std::make_unique<Registry>()) {}
 
 Hub::~Hub() = default;
 
@@ -502,20 +683,41 @@ std::shared_ptr<http::Upgrade> Hub::connect() { return std::make_shared<Peer>(*t
 
 void Hub::add(const std::shared_ptr<Peer>& peer) {
   std::lock_guard l(mutex_);
-  peers_.insert(peer);
+  registry_->members.emplace(peer.get(), Member{peer, {}});
   connections_.add(1);
   if (stopping_) asio::post(peer->executor, [peer] { peer->close(1001, "keel is shutting down"); });
 }
 
+std::int64_t Hub::join(Peer& peer, const resources::Resource& r, const std::string& owner) {
+  // Under the lock follow() hands events out by: events it hands out after this reach `peer`.
+  std::lock_guard l(mutex_);
+  registry_->join(&peer, r, owner);
+  return dispatched_.load();
+}
+
+void Hub::leave(Peer& peer, const resources::Resource& r, const std::string& owner) {
+  std::lock_guard l(mutex_);
+  registry_->leave(&peer, r, owner);
+}
+
+void Hub::rejoin(Peer& peer, const resources::Resource& r, const std::string* from, const std::string* to) {
+  std::lock_guard l(mutex_);
+  if (to) registry_->join(&peer, r, *to);
+  if (from) registry_->leave(&peer, r, *from);
+}
+
+void Hub::watch(Peer& peer, std::string session_id, std::int64_t expires_at) {
+  std::lock_guard l(mutex_);
+  if (auto it = registry_->members.find(&peer); it != registry_->members.end()) {
+    it->second.watch = Watch{std::move(session_id), expires_at, false};
+  }
+}
+
 void Hub::remove(Peer* peer) {
   std::lock_guard l(mutex_);
-  for (auto it = peers_.begin(); it != peers_.end(); ++it) {
-    if (it->get() == peer) {
-      peers_.erase(it);
-      connections_.add(-1);
-      return;
-    }
-  }
+  if (!registry_->members.contains(peer)) return;
+  registry_->forget(peer);
+  connections_.add(-1);
 }
 
 Task<void> Hub::start() { dispatched_ = co_await log_.head_seq(); }
@@ -537,42 +739,72 @@ Task<void> Hub::follow() {
       dispatched_ = co_await log_.head_seq();
       co_return;
     }
-    // One post per connection per page, not per event: with many subscribers, posting each
-    // event to each connection was most of the I/O thread's work.
-    auto batch = std::make_shared<std::vector<std::shared_ptr<const Delivery>>>();
+    std::vector<std::shared_ptr<const Delivery>> batch;
+    batch.reserve(page.size());
     for (const events::Change& c : page) {
       if (const resources::Resource* r = model_.find(c.resource)) {
-        batch->push_back(std::make_shared<const Delivery>(delivery_of(c, *r)));
+        batch.push_back(std::make_shared<const Delivery>(delivery_of(c, *r)));
       }
     }
-    std::vector<std::shared_ptr<Peer>> peers;
+    // Each connection gets one post per page with the events its subscriptions may concern, in
+    // seq order: those that see the resource's every record, and those of the record's owner
+    // (before and after the change).
+    std::unordered_map<Peer*, Post> posts;
     {
-      // The seq first, under the lock connections join by: a subscription that reads it after
-      // this gets every later event posted to its connection; one that read it before is
-      // registered before this page reaches its connection.
+      // The seq first, under the lock subscriptions join by: one that joins after this gets
+      // every later event; one that joined before is in the audiences read here.
       std::lock_guard l(mutex_);
       if (!page.empty()) dispatched_ = page.back().seq;
-      if (!batch->empty()) peers.assign(peers_.begin(), peers_.end());
+      const auto to = [&](const Listeners& listeners, const std::shared_ptr<const Delivery>& d) {
+        for (const auto& [p, n] : listeners) {
+          Post& post = posts[p];
+          if (!post.peer) post.peer = registry_->members.at(p).peer;
+          if (post.events.empty() || post.events.back() != d) post.events.push_back(d);
+        }
+      };
+      for (const auto& d : batch) {
+        const auto a = registry_->audiences.find(d->resource);
+        if (a == registry_->audiences.end()) continue;
+        to(a->second.everyone, d);
+        const std::string_view owner = owner_of(d->record);
+        const std::string_view before = d->previous ? owner_of(*d->previous) : owner;
+        const auto to_owner = [&](std::string_view o) {
+          if (o.empty()) return;
+          if (const auto it = a->second.owners.find(std::string(o)); it != a->second.owners.end()) to(it->second, d);
+        };
+        to_owner(owner);
+        if (before != owner) to_owner(before);
+      }
     }
-    for (const auto& p : peers) {
-      asio::post(p->executor, [p, batch] {
-        for (const auto& d : *batch) p->on_change(d);
-      });
-    }
+    hand_out(posts);
     if (static_cast<std::int64_t>(page.size()) < kPage) co_return;
   }
 }
 
 void Hub::check_sessions() {
   const std::int64_t now = clock_.unix_seconds();
+  const std::uint64_t revision = revocations_.revision();  // before the checks: a later one is seen next time
   std::lock_guard l(mutex_);
-  for (const auto& p : peers_) asio::post(p->executor, [p, now] { p->tick(now); });
+  const bool revocations = revision != registry_->revocations_seen;
+  registry_->revocations_seen = revision;
+  for (auto& [raw, m] : registry_->members) {
+    Watch& w = m.watch;
+    if (w.session_id.empty()) continue;
+    const bool expiring = now >= w.expires_at && !w.told;
+    const bool over = now >= w.expires_at + options_.token_grace.count();
+    if (expiring || over || (revocations && revocations_.is_revoked(w.session_id))) {
+      w.told = w.told || expiring;
+      asio::post(m.peer->executor, [p = m.peer, now] { p->tick(now); });
+    }
+  }
 }
 
 void Hub::stop() {
   stopping_ = true;
   std::lock_guard l(mutex_);
-  for (const auto& p : peers_) asio::post(p->executor, [p] { p->close(1001, "keel is shutting down"); });
+  for (const auto& [raw, m] : registry_->members) {
+    asio::post(m.peer->executor, [p = m.peer] { p->close(1001, "keel is shutting down"); });
+  }
 }
 
 }  // namespace keel::realtime

@@ -5,7 +5,6 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 
 #include "core/async.hpp"
@@ -15,6 +14,7 @@ namespace keel {
 class Clock;
 class CounterCell;
 class Gauge;
+class HistogramCell;
 class Metrics;
 }  // namespace keel
 namespace keel::auth {
@@ -29,6 +29,7 @@ class Upgrade;
 }
 namespace keel::resources {
 class Model;
+struct Resource;
 }
 namespace keel::users {
 class UserStore;
@@ -48,8 +49,10 @@ class Peer;
 /// Realtime (API.md §10): WebSocket connections, their subscriptions, and the delivery of the
 /// event log to them. Events come from the log itself (follow(), woken after local commits and
 /// run periodically for other instances' commits), so a subscriber misses nothing that
-/// committed, and each is checked against the subscriber's access and filter on the
-/// connection's own event loop (no database query per event per subscriber).
+/// committed. Each event goes only to the connections whose subscriptions may concern it (the
+/// hub indexes them by resource, and by owner for those that see only their own records), and
+/// is checked there against the subscriber's access and filter on the connection's own event
+/// loop (no database query per event per subscriber).
 class Hub {
  public:
   /// Token expiry is judged by `clock` (the TokenService's).
@@ -66,8 +69,8 @@ class Hub {
   /// Delivers the events committed since the last call (background job; never on an I/O thread).
   Task<void> follow();
   /// Closes connections whose session was revoked (4401) or whose token expired more than the
-  /// grace ago (4401), and tells those whose token just expired (TOKEN_EXPIRED). Cheap; run
-  /// every 100 ms or so.
+  /// grace ago (4401), and tells those whose token just expired (TOKEN_EXPIRED). Cheap (only
+  /// the connections concerned hear of it); run every 100 ms or so, and after a revocation.
   void check_sessions();
   /// Closes every connection with 1001 (shutdown).
   void stop();
@@ -77,7 +80,15 @@ class Hub {
 
  private:
   friend class Peer;
+  struct Registry;
+  // A connection's subscriptions join the audience of their resource: `owner` empty for those
+  // that see every record, else the one owner whose records they may see. join() returns the
+  // seq after which events reach the connection.
   void add(const std::shared_ptr<Peer>& peer);
+  std::int64_t join(Peer& peer, const resources::Resource& r, const std::string& owner);
+  void leave(Peer& peer, const resources::Resource& r, const std::string& owner);
+  void rejoin(Peer& peer, const resources::Resource& r, const std::string* from, const std::string* to);
+  void watch(Peer& peer, std::string session_id, std::int64_t expires_at);
   void remove(Peer* peer);
 
   const resources::Model& model_;
@@ -91,10 +102,11 @@ class Hub {
   Gauge& connections_;
   CounterCell& delivered_;
   CounterCell& closed_slow_;
+  HistogramCell& latency_;
   std::atomic<std::int64_t> dispatched_{0};
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
-  std::set<std::shared_ptr<Peer>> peers_;
+  std::unique_ptr<Registry> registry_;  // guarded by mutex_
 };
 
 }  // namespace keel::realtime

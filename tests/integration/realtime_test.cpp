@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <thread>
 
 #include "integration/resource_fixtures.hpp"
 #include "support/manual_clock.hpp"
@@ -106,6 +107,89 @@ TEST_F(Realtime, EachSubscriberSeesOnlyTheRecordsItsRulesLetItRead) {
   EXPECT_FALSE(as_bob->next(300ms).has_value());
 }
 
+// An admin sees every record: its subscription gets everyone's events, the owners still only theirs.
+TEST_F(Realtime, AnAdminsSubscriptionSeesEveryOwnersEvents) {
+  const Account admin = sign_in(*client_, kAdminEmail, kAdminPassword);
+  auto as_admin = socket();
+  auto as_ada = socket();
+  sign_in_socket(*as_admin, admin);
+  sign_in_socket(*as_ada, ada_);
+  subscribe(*as_admin, "all", "tasks");
+  subscribe(*as_ada, "mine", "tasks");
+  task(bob_, "bob's");
+  task(ada_, "ada's");
+  EXPECT_EQ(event_of(expect_message(*as_admin)), "created bob's");
+  EXPECT_EQ(event_of(expect_message(*as_admin)), "created ada's");
+  EXPECT_EQ(event_of(expect_message(*as_ada)), "created ada's");
+  EXPECT_FALSE(as_ada->next(300ms).has_value());
+}
+
+// A subscriber that stops reading is closed with 1013 once REALTIME_QUEUE_KB is unsent, and
+// what it did get is every event up to there, in order: nothing is skipped.
+TEST(RealtimeSlowReader, IsClosedWith1013AndGetsNoGapBeforeIt) {
+  TestServer server([&](app::Config& c) {
+    configure(c, default_resources());
+    c.realtime_queue_bytes = 64 << 10;
+  });
+  HttpClient client(server.port());
+  const Account ada = sign_up(client, "ada@example.com");
+  const std::string project = id_of(create(client, "projects", {{"name", "P"}}, ada));
+  WsClient slow(server.port(), "/api/realtime", {}, /*slow=*/true);
+  slow.send(json::object{{"type", "auth"}, {"token", ada.token}});
+  slow.send(json::object{{"type", "subscribe"}, {"id", "s"}, {"resource", "tasks"}});
+  // Wait until the subscription is live (its `subscribed` is queued behind `authenticated`).
+  for (int i = 0; i < 100 && metric(client, "keel_realtime_connections") < 1; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(200ms);
+  // 150 events of ~60 KiB: far more than the kernel's socket buffers and the 64 KiB queue hold.
+  const std::string notes(60 * 1024, 'n');
+  for (int i = 0; i < 150; ++i) {
+    const auto res = client.post("/api/tasks",
+                                 json_text({{"title", numbered("t", i)}, {"project", project}, {"notes", notes}}),
+                                 ada.bearer());
+    ASSERT_EQ(res.status, 201) << res.body;
+  }
+  for (int i = 0; i < 300 && metric(client, "keel_realtime_closed_slow_total") < 1; ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(metric(client, "keel_realtime_closed_slow_total"), 1);
+  slow.start_reading();
+  EXPECT_EQ(str(expect_message(slow), "type"), "authenticated");
+  EXPECT_EQ(str(expect_message(slow), "type"), "subscribed");
+  int events = 0;
+  while (auto m = slow.next(2s)) {
+    ASSERT_EQ(event_of(*m), "created " + numbered("t", events)) << "event " << events;
+    ++events;
+  }
+  EXPECT_GT(events, 0);
+  EXPECT_LT(events, 150) << "it read nothing, yet got everything: the queue bound did not apply";
+  EXPECT_EQ(slow.closed(5s), 1013);
+}
+
+// The WebSocket handshake is checked against CORS_ORIGINS when the browser sends an Origin:
+// another site's page cannot open a socket with its visitor's token.
+TEST(RealtimeOrigin, AnOriginOutsideCorsOriginsIsRefused) {
+  TestServer server([&](app::Config& c) {
+    configure(c, default_resources());
+    c.cors_origins = {"https://app.example.com"};
+  });
+  EXPECT_THROW(
+      {
+        try {
+          WsClient ws(server.port(), "/api/realtime", "https://evil.example.com");
+        } catch (const std::runtime_error& e) {
+          EXPECT_NE(std::string(e.what()).find("HTTP 403"), std::string::npos) << e.what();
+          throw;
+        }
+      },
+      std::runtime_error);
+  WsClient allowed(server.port(), "/api/realtime", "https://app.example.com");
+  allowed.send(json::object{{"type", "ping"}});
+  EXPECT_EQ(str(expect_message(allowed), "type"), "pong");
+  WsClient no_origin(server.port());  // not a browser: nothing to check
+  no_origin.send(json::object{{"type", "ping"}});
+  EXPECT_EQ(str(expect_message(no_origin), "type"), "pong");
+}
+
 TEST_F(Realtime, ARecordEnteringOrLeavingTheFilterIsCreatedOrDeletedForThatSubscription) {
   auto ws = socket();
   sign_in_socket(*ws, ada_);
@@ -197,6 +281,8 @@ TEST_F(Realtime, TheLimitsAndBadMessagesAreRefusedAsTheContractSays) {
   ws->send(std::string("not json"));
   EXPECT_EQ(str(expect_message(*ws), "code"), "INVALID_JSON");
   ws->send(json::object{{"type", "ping"}});
+  EXPECT_EQ(str(expect_message(*ws), "type"), "pong");
+  ws->send(json::object{{"type", "ping"}, {"padding", std::string(5000, 'p')}});  // read in several steps
   EXPECT_EQ(str(expect_message(*ws), "type"), "pong");
   ws->send(json::object{{"type", "auth"}, {"token", "not a token"}});
   EXPECT_EQ(str(expect_message(*ws), "code"), "UNAUTHORIZED");

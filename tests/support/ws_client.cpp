@@ -31,11 +31,36 @@ struct WsClient::Impl {
   std::optional<int> close_code;
   std::thread reader;
   std::mutex write_mutex;
+
+  void read_all() {
+    beast::flat_buffer buffer;
+    for (;;) {
+      beast::error_code rec;
+      ws.read(buffer, rec);
+      std::lock_guard l(mutex);
+      if (rec) {
+        // The server's close frame, when one came: its code stands even if the closing
+        // handshake then failed here (this client's writes and reads share the stream).
+        if (rec == websocket::error::closed || ws.reason().code != websocket::close_code::none) {
+          close_code = ws.reason().code;
+        }
+        ended = true;
+        changed.notify_all();
+        return;
+      }
+      messages.push_back(beast::buffers_to_string(buffer.data()));
+      buffer.consume(buffer.size());
+      changed.notify_all();
+    }
+  }
 };
 
-WsClient::WsClient(std::uint16_t port, std::string target, std::string origin) : impl_(std::make_unique<Impl>()) {
+WsClient::WsClient(std::uint16_t port, std::string target, std::string origin, bool slow)
+    : impl_(std::make_unique<Impl>()) {
   Impl& i = *impl_;
   asio::ip::tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
+  i.ws.next_layer().open(ep.protocol());
+  if (slow) i.ws.next_layer().set_option(asio::socket_base::receive_buffer_size(4096));
   i.ws.next_layer().connect(ep);
   i.ws.set_option(websocket::stream_base::decorator([origin](websocket::request_type& r) {
     if (!origin.empty()) r.set(beast::http::field::origin, origin);
@@ -45,23 +70,11 @@ WsClient::WsClient(std::uint16_t port, std::string target, std::string origin) :
   i.ws.handshake(response, "127.0.0.1", target, ec);
   if (ec) throw std::runtime_error("websocket handshake failed: HTTP " + std::to_string(response.result_int()));
   i.ws.text(true);
-  i.reader = std::thread([&i] {
-    beast::flat_buffer buffer;
-    for (;;) {
-      beast::error_code rec;
-      i.ws.read(buffer, rec);
-      std::lock_guard l(i.mutex);
-      if (rec) {
-        if (rec == websocket::error::closed) i.close_code = i.ws.reason().code;
-        i.ended = true;
-        i.changed.notify_all();
-        return;
-      }
-      i.messages.push_back(beast::buffers_to_string(buffer.data()));
-      buffer.consume(buffer.size());
-      i.changed.notify_all();
-    }
-  });
+  if (!slow) start_reading();
+}
+
+void WsClient::start_reading() {
+  if (!impl_->reader.joinable()) impl_->reader = std::thread([&i = *impl_] { i.read_all(); });
 }
 
 WsClient::~WsClient() {

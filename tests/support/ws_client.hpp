@@ -15,12 +15,16 @@ namespace keel::test {
 class WsClient {
  public:
   /// Connects and completes the handshake; throws std::runtime_error when it can't (the
-  /// handshake's HTTP status in the message).
-  explicit WsClient(std::uint16_t port, std::string target = "/api/realtime", std::string origin = {});
+  /// handshake's HTTP status in the message). A `slow` client has a 4 KiB receive buffer and
+  /// reads nothing until start_reading(): the server's messages pile up on its side.
+  explicit WsClient(std::uint16_t port, std::string target = "/api/realtime", std::string origin = {},
+                    bool slow = false);
   ~WsClient();
   WsClient(const WsClient&) = delete;
   WsClient& operator=(const WsClient&) = delete;
 
+  /// A slow client begins to read (from the first message the server sent).
+  void start_reading();
   void send(const std::string& text);
   void send(const boost::json::object& message);
   /// The next server message within `timeout`, parsed; nullopt when none came (or it closed).
