@@ -324,6 +324,22 @@ TEST_F(Realtime, ASubscriberOnAnotherInstanceReceivesTheWrite) {
   EXPECT_LT(std::chrono::steady_clock::now() - written, 1s);
 }
 
+// Without Redis the other instance learns of the logout from the database (polled): still
+// within 1 s.
+TEST_F(Realtime, ALogoutOnOneInstanceClosesTheSocketOnAnotherWithin1s) {
+  TestServer other([&](app::Config& c) {
+    configure(c, default_resources());
+    c.database_url = database_.url();
+  }, nullptr, clock_);
+  WsClient ws(other.port());
+  sign_in_socket(ws, ada_);
+  subscribe(ws, "s", "tasks");
+  const auto out = std::chrono::steady_clock::now();
+  ASSERT_EQ(client_->post("/api/auth/logout", "", ada_.bearer()).status, 204);
+  EXPECT_EQ(ws.closed(2s), 4401);
+  EXPECT_LT(std::chrono::steady_clock::now() - out, 1s);
+}
+
 TEST_F(Realtime, ShutdownClosesWith1001) {
   auto ws = socket();
   sign_in_socket(*ws, ada_);
