@@ -12,6 +12,7 @@ struct User {
   std::string role;
   std::string created_at;
   std::string updated_at;
+  bool email_verified = false;  // emailVerified (API.md §4, §11)
 };
 
 }  // namespace keel::users

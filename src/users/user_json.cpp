@@ -12,8 +12,13 @@
 namespace keel::users {
 
 boost::json::object user_json(const User& u) {
-  return {{"id", u.id},       {"email", u.email},          {"name", u.name},
-          {"role", u.role},   {"createdAt", u.created_at}, {"updatedAt", u.updated_at}};
+  return {{"id", u.id},
+          {"email", u.email},
+          {"name", u.name},
+          {"role", u.role},
+          {"emailVerified", u.email_verified},
+          {"createdAt", u.created_at},
+          {"updatedAt", u.updated_at}};
 }
 
 std::string user_event_data(const User& user) { return boost::json::serialize(user_json(user)); }

@@ -65,10 +65,11 @@ UserPatch parse_patch(const boost::json::object& body, const std::vector<std::st
 // The bodies of API.md §4; `role` is given its enum by add_schemas.
 constexpr std::string_view kSchemas = R"json({
   "User": {
-    "type": "object", "required": ["id", "email", "name", "role", "createdAt", "updatedAt"], "additionalProperties": false,
+    "type": "object", "required": ["id", "email", "name", "role", "emailVerified", "createdAt", "updatedAt"], "additionalProperties": false,
     "properties": {
       "id": {"type": "string", "format": "uuid"}, "email": {"type": "string", "format": "email"},
       "name": {"type": "string"}, "role": {"type": "string"},
+      "emailVerified": {"type": "boolean", "description": "the user proved the address theirs (a new address is not)"},
       "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"}}
   },
   "UserCreate": {

@@ -179,7 +179,7 @@ Task<bool> UserService::ensure_admin(std::string email, std::string password, st
   if (existing) co_return false;
   std::string hash = co_await passwords_.hash(std::move(password));
   const std::string now = now_timestamp();
-  User user{new_uuid_v7(), std::move(email), std::move(name), "admin", now, now};
+  User user{new_uuid_v7(), std::move(email), std::move(name), "admin", now, now, /*email_verified=*/true};
   co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
     co_await users_.create(tx, user, std::move(hash));
     co_await events_.record(tx, user_event("users.created", user, std::nullopt));  // by the operator, not a user

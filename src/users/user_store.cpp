@@ -11,15 +11,15 @@ namespace {
 // The timestamps in the API's text, whatever the column type. The uuid id comes back as text
 // as it is: a cast here would also make a list's `ORDER BY id` sort by that text (output names
 // win there), which no index serves.
-constexpr std::string_view kColumns = "id, email, name, role, {}, {}, password_hash";
+constexpr std::string_view kColumns = "id, email, name, role, {}, {}, password_hash, email_verified";
 constexpr std::string_view kSelectWhere = "SELECT {} FROM users WHERE {}";
 constexpr std::string_view kInsert =
-    "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "INSERT INTO users (id, email, name, role, password_hash, created_at, updated_at, email_verified) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8 = 1)";
 
 User user_of(const std::vector<storage::Value>& row) {
   auto text = [&](std::size_t i) { return std::get<std::string>(row[i]); };
-  return User{text(0), text(1), text(2), text(3), text(4), text(5)};
+  return User{text(0), text(1), text(2), text(3), text(4), text(5), std::get<std::int64_t>(row[7]) != 0};
 }
 
 // Ordered, so that transactions locking them take the locks in the same order. The {} is the id
@@ -47,8 +47,9 @@ UserStore::UserStore(storage::Database& db)
       lock_admins_(fmt::format(kLockAdmins, db.dialect().uuid_text("id"), db.dialect().for_update())) {}
 
 Task<void> UserStore::create(storage::Transaction& tx, User user, std::string password_hash) {
-  storage::Params params{user.id, user.email, user.name, user.role, std::move(password_hash), user.created_at,
-                         user.updated_at};
+  storage::Params params{user.id,           user.email,      user.name,
+                         user.role,         std::move(password_hash), user.created_at,
+                         user.updated_at,   std::int64_t{user.email_verified ? 1 : 0}};
   co_await tx.execute(std::string(kInsert), std::move(params));
 }
 
@@ -89,7 +90,8 @@ const lists::Catalog& users_catalog() {
        {"name", "name", lists::Kind::kText, {}, false, 2},
        {"role", "role", lists::Kind::kText, {}, false, 3},
        {"createdAt", "created_at", lists::Kind::kDatetime, {}, false, 4},
-       {"updatedAt", "updated_at", lists::Kind::kDatetime, {}, false, 5}}};
+       {"updatedAt", "updated_at", lists::Kind::kDatetime, {}, false, 5},
+       {"emailVerified", "email_verified", lists::Kind::kBoolean, {}, false, 7}}};
   return kCatalog;
 }
 
@@ -118,6 +120,12 @@ Task<bool> UserStore::update(storage::Transaction& tx, std::string id, UserChang
     params.emplace_back(std::move(*value));
     sql += fmt::format("{} = ${}, ", column, params.size());
   };
+  if (changes.email) {
+    // A new address is not verified (API.md §11); the same one keeps its state. The right-hand
+    // sides read the row as it was.
+    params.emplace_back(*changes.email);
+    sql += fmt::format("email_verified = CASE WHEN email = ${} THEN email_verified ELSE 1 = 0 END, ", params.size());
+  }
   set("email", changes.email);
   set("name", changes.name);
   set("role", changes.role);

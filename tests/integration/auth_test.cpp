@@ -132,14 +132,17 @@ bool is_rfc3339_millis(const std::string& s) {
   return std::regex_match(s, re);
 }
 
-/// The §4 user object: exactly these six keys, never a password or hash.
+/// The §4 user object: exactly these seven keys, never a password or hash; a new account's
+/// address is not verified yet.
 void expect_user_object(const json::value& value) {
   ASSERT_TRUE(value.is_object()) << value;
   const json::object& user = value.as_object();
-  EXPECT_EQ(user.size(), 6u) << "exactly id, email, name, role, createdAt, updatedAt: " << value;
+  EXPECT_EQ(user.size(), 7u) << "exactly id, email, name, role, emailVerified, createdAt, updatedAt: " << value;
   for (const char* key : {"id", "email", "name", "role", "createdAt", "updatedAt"}) {
     ASSERT_TRUE(user.contains(key) && user.at(key).is_string()) << key << " in " << value;
   }
+  ASSERT_TRUE(user.contains("emailVerified") && user.at("emailVerified").is_bool()) << value;
+  EXPECT_FALSE(user.at("emailVerified").as_bool()) << value;
   const std::string id = text(user.at("id"));
   EXPECT_EQ(id.size(), 36u) << id;
   EXPECT_TRUE(is_uuid_v7(id)) << id;

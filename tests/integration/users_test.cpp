@@ -62,6 +62,27 @@ TEST_F(Users, TheFirstAdminComesFromAdminEmailAndPassword) {
   EXPECT_EQ(me.json().at("email").as_string(), "root@example.com");
 }
 
+// emailVerified (API.md §4, §11): the bootstrap admin's address is verified, a registered one
+// not yet; a change of email makes it unverified again, the same address keeps its state; admins
+// can list by it.
+TEST_F(Users, EmailVerifiedIsTrueForTheFirstAdminFalseForNewAccountsAndResetByANewEmail) {
+  EXPECT_TRUE(client.get("/api/auth/me", admin.bearer()).json().at("emailVerified").as_bool());
+  EXPECT_FALSE(client.get("/api/auth/me", ada.bearer()).json().at("emailVerified").as_bool());
+  const HttpResponse same =
+      client.request("PATCH", "/api/users/" + admin.id, R"({"email":"ROOT@example.com"})", admin.bearer());
+  ASSERT_EQ(same.status, 200) << same.body;
+  EXPECT_TRUE(same.json().at("emailVerified").as_bool()) << "the same address stays verified";
+  const HttpResponse list = client.get("/api/users?emailVerified=true", admin.bearer());
+  ASSERT_EQ(list.status, 200) << list.body;
+  ASSERT_EQ(list.json().at("data").as_array().size(), 1u) << list.body;
+  EXPECT_EQ(list.json().at("data").at(0).at("id").as_string(), admin.id);
+  const HttpResponse changed =
+      client.request("PATCH", "/api/users/" + admin.id, R"({"email":"root2@example.com"})", admin.bearer());
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  EXPECT_FALSE(changed.json().at("emailVerified").as_bool()) << "a new address is not verified";
+  EXPECT_EQ(client.get("/api/users?emailVerified=true", admin.bearer()).json().at("data").as_array().size(), 0u);
+}
+
 TEST_F(Users, OnlyAdminsList) {
   const HttpResponse list = client.get("/api/users?limit=2&page=1", admin.bearer());
   ASSERT_EQ(list.status, 200) << list.body;

@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 6> kMigrations = {{
+const std::array<Migration, 7> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -84,6 +84,12 @@ const std::array<Migration, 6> kMigrations = {{
      "events: the record before an update",
      {"ALTER TABLE events ADD COLUMN previous TEXT"},
      {"ALTER TABLE events ADD COLUMN previous text"}},
+    // Whether the user proved the address theirs (API.md §4, §11): registration leaves it false,
+    // the bootstrap admin is true, a change of email sets it false again.
+    {7,
+     "users: email verified",
+     {"ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0"},
+     {"ALTER TABLE users ADD COLUMN email_verified boolean NOT NULL DEFAULT false"}},
 }};
 
 }  // namespace
