@@ -26,14 +26,14 @@ test-release:
 	@scripts/deps.sh test
 	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) -DKEEL_TESTS=ON -DKEEL_BENCH=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
-	@cd $(BUILD) && ../../scripts/with-postgres.sh ../../scripts/with-rabbitmq.sh ../../scripts/with-redis.sh ctest --output-on-failure -j $(JOBS)
+	@cd $(BUILD) && ../../scripts/with-postgres.sh ../../scripts/with-rabbitmq.sh ../../scripts/with-redis.sh ../../scripts/with-smtp.sh ctest --output-on-failure -j $(JOBS)
 
 test-asan:
 	@scripts/deps.sh test
 	@cmake -S . -B $(ASAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DKEEL_SANITIZE=ON -DKEEL_BENCH=OFF >/dev/null
 	@cmake --build $(ASAN) -j $(JOBS)
 	@cd $(ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ../../scripts/with-postgres.sh ../../scripts/with-rabbitmq.sh ../../scripts/with-redis.sh ctest --output-on-failure -j $(JOBS)
+	  ../../scripts/with-postgres.sh ../../scripts/with-rabbitmq.sh ../../scripts/with-redis.sh ../../scripts/with-smtp.sh ctest --output-on-failure -j $(JOBS)
 
 bench:
 	@scripts/deps.sh bench
