@@ -80,6 +80,15 @@ class Realtime : public ::testing::Test {
     ASSERT_EQ(client_->request("PATCH", "/api/tasks/" + id, json_text(body), who.bearer()).status, 200);
   }
   std::unique_ptr<WsClient> socket() { return std::make_unique<WsClient>(server_->port()); }
+  // A second keel on the same database, as another instance.
+  std::unique_ptr<TestServer> other_instance() {
+    return std::make_unique<TestServer>(
+        [&](app::Config& c) {
+          configure(c, default_resources());
+          c.database_url = database_.url();
+        },
+        nullptr, clock_);
+  }
 
   ManualClock clock_;
   TestDatabase database_{test_backend()};
@@ -311,11 +320,8 @@ TEST_F(Realtime, TheLimitsAndBadMessagesAreRefusedAsTheContractSays) {
 // Another instance on the same database: its subscribers get this one's writes (from the event
 // log itself, within 1 s without Redis).
 TEST_F(Realtime, ASubscriberOnAnotherInstanceReceivesTheWrite) {
-  TestServer other([&](app::Config& c) {
-    configure(c, default_resources());
-    c.database_url = database_.url();
-  }, nullptr, clock_);
-  WsClient ws(other.port());
+  const auto other = other_instance();
+  WsClient ws(other->port());
   sign_in_socket(ws, ada_);
   subscribe(ws, "s", "tasks");
   const auto written = std::chrono::steady_clock::now();
@@ -327,11 +333,8 @@ TEST_F(Realtime, ASubscriberOnAnotherInstanceReceivesTheWrite) {
 // Without Redis the other instance learns of the logout from the database (polled): still
 // within 1 s.
 TEST_F(Realtime, ALogoutOnOneInstanceClosesTheSocketOnAnotherWithin1s) {
-  TestServer other([&](app::Config& c) {
-    configure(c, default_resources());
-    c.database_url = database_.url();
-  }, nullptr, clock_);
-  WsClient ws(other.port());
+  const auto other = other_instance();
+  WsClient ws(other->port());
   sign_in_socket(ws, ada_);
   subscribe(ws, "s", "tasks");
   const auto out = std::chrono::steady_clock::now();
