@@ -16,11 +16,14 @@
 #include <boost/json/serialize.hpp>
 #include <spdlog/spdlog.h>
 
+#include "auth/account_pages.hpp"
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
 #include "events/amqp_url.hpp"
 #include "events/event_relay.hpp"
 #include "events/event_routes.hpp"
+#include "mail/eml_writer.hpp"
+#include "mail/smtp_sender.hpp"
 #include "realtime/realtime_routes.hpp"
 #include "resources/resource_routes.hpp"
 #include "resources/resource_schema.hpp"
@@ -97,6 +100,14 @@ std::string cursor_key(const std::string& jwt_secret) { return hmac_sha256(jwt_s
 
 }  // namespace
 
+std::filesystem::path data_folder(const Config& config) {
+  if (const auto file = storage::database_file(config.database_url)) {
+    const std::filesystem::path db(*file);
+    if (db.has_parent_path()) return db.parent_path();
+  }
+  return "data";
+}
+
 std::string resolve_jwt_secret(const Config& config) {
   if (!config.jwt_secret.empty()) return config.jwt_secret;
   unsigned char bytes[48];
@@ -105,11 +116,7 @@ std::string resolve_jwt_secret(const Config& config) {
   if (config.env == Environment::kTest) return fresh;
 
   // Development: one secret per data folder, so tokens survive restarts.
-  std::filesystem::path folder = "data";
-  if (const auto file = storage::database_file(config.database_url)) {
-    const std::filesystem::path db(*file);
-    if (db.has_parent_path()) folder = db.parent_path();
-  }
+  const std::filesystem::path folder = data_folder(config);
   const std::filesystem::path file = folder / "jwt-secret";
   if (std::ifstream in(file); in) {
     std::string kept;
@@ -136,6 +143,34 @@ std::unique_ptr<cache::ReadCache> make_read_cache(const Config& config, const st
   if (db.dialect().one_instance()) return std::make_unique<cache::LocalReadCache>(metrics, config.cache_max_bytes);
   spdlog::info("cache: off (PostgreSQL without REDIS_URL: other instances may write)");
   return nullptr;
+}
+
+// SMTP_URL, or in development (none set) a folder of .eml files (API.md §11).
+std::unique_ptr<mail::MailTransport> mail_transport(const Config& config) {
+  if (!config.smtp_url.empty()) {
+    auto smtp = std::make_unique<mail::SmtpSender>(config.smtp_url, config.mail_from);
+    spdlog::info("mail: sending through {} from {}", smtp->where(), config.mail_from);
+    return smtp;
+  }
+  const std::filesystem::path folder = data_folder(config) / "mail";
+  if (config.env == Environment::kProduction) {
+    spdlog::warn("mail: SMTP_URL is not set: account e-mail is only written as .eml files in {}, nobody receives it",
+                 folder.string());
+  } else {
+    spdlog::info("mail: SMTP_URL is not set: each mail is written as an .eml file in {}", folder.string());
+  }
+  return std::make_unique<mail::EmlWriter>(folder);
+}
+
+// PUBLIC_URL, or this server as it listens: http://<HOST>:<port> (a wildcard HOST becomes the
+// loopback address, which works on this machine at least).
+std::string public_url(const Config& config, std::uint16_t port) {
+  if (!config.public_url.empty()) return config.public_url;
+  std::string host = config.host;
+  if (host == "0.0.0.0") host = "127.0.0.1";
+  if (host == "::") host = "::1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port);
 }
 
 resources::Declarations load_declarations(const Config& config) {
@@ -185,13 +220,24 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
       revocations_(session_store_, config_.access_token_ttl, clock),
       shared_counters_(redis_ ? std::make_unique<cache::SharedCounters>(*redis_, local_counters_) : nullptr),
       counters_(shared_counters_ ? *shared_counters_ : static_cast<Counters&>(local_counters_)),
+      account_tokens_(*db_),
+      mail_outbox_(*db_),
+      account_mail_(user_store_, revocations_, passwords_, account_tokens_, mail_outbox_,
+                    mail::MailTemplates::load(config_.mail_templates), events_, clock,
+                    auth::AccountMailOptions{.verify_ttl = config_.verify_token_ttl,
+                                             .reset_ttl = config_.reset_token_ttl,
+                                             .throttle = config_.mail_throttle}),
+      mail_courier_(mail_outbox_, mail_transport(config_),
+                    [this](mail::OutboxItem item) { return account_mail_.compose(std::move(item)); }, metrics_,
+                    mail::MailCourierOptions{.from = config_.mail_from, .retry_max = config_.mail_retry_max}),
       auth_(user_store_, session_store_, passwords_, tokens_, revocations_, counters_,
             auth::AuthOptions{.rate_limit_per_minute = config_.rate_limit_auth,
                               .login_max_failures = config_.login_max_failures,
                               .refresh_ttl = config_.refresh_token_ttl,
                               .reuse_interval = config_.refresh_reuse_interval,
-                              .refresh_key = refresh_key(jwt_secret_)},
-            clock, events_),
+                              .refresh_key = refresh_key(jwt_secret_),
+                              .require_verified_email = config_.require_verified_email},
+            clock, events_, account_mail_),
       users_(user_store_, revocations_, passwords_, cursors_, events_,
              // A user's deletion takes their records with it: resources record those events.
              users::OwnerDeletion{
@@ -199,7 +245,11 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
                    return resources_.record_owner_deletion(tx, std::move(user_id), std::move(actor));
                  },
                  [this] { return resources_.owner_deleted(); }},
-             &totals_),
+             &totals_,
+             // A new address gets its verification mail, in the transaction of the change.
+             [this](storage::Transaction& tx, const users::User& user) {
+               return account_mail_.queue_verification(tx, user);
+             }),
       realtime_(model_, cursors_, tokens_, revocations_, events_, user_store_, metrics_, clock,
                 realtime::HubOptions{.max_queued_bytes = config_.realtime_queue_bytes}),
       pipeline_(router_),
@@ -227,12 +277,13 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
   if (relay_) optional_checks.push_back({"broker", [relay = relay_.get()] { return relay->broker_up(); }});
   if (redis_) optional_checks.push_back({"redis", [redis = redis_.get()] { return redis->up(); }});
   ops::add_routes(routes, *db_, metrics_, config_.metrics_token, std::move(optional_checks));
-  auth::add_routes(routes, auth_);
+  auth::add_routes(routes, auth_, account_mail_);
   users::add_routes(routes, users_, model_.roles());
   events::add_routes(routes, events_);
   resources::add_routes(routes, resources_);
   realtime::add_routes(routes, realtime_, config_.cors_origins);
   docs::add_routes(router_);
+  auth::add_account_pages(router_);  // the pages the mail links open (API.md §11)
   openapi::add_routes(routes, openapi_);
   // Last, so the document describes every route above (its own included).
   openapi_ = boost::json::serialize(openapi::build_document(api_docs_));
@@ -355,6 +406,15 @@ void App::start() {
   };
   server_ = std::make_unique<http::Server>(options, pipeline_, std::move(observer), http_metrics_.gauges());
   server_->start();
+
+  // Account e-mail: links point at PUBLIC_URL (or here, now that the port is known). The courier
+  // sends what is queued at once (woken by each commit that queues mail), and looks every 2 s
+  // (mail other instances queued, rows whose back-off ended).
+  account_mail_.set_public_url(public_url(config_, server_->port()));
+  const Background::Waker courier =
+      background_.every("mail courier", std::chrono::seconds(2), [this] { return mail_courier_.run(); });
+  mail_outbox_.on_queued([courier] { courier.wake(); });
+  courier.wake();  // mail that waited for this start
 }
 
 void App::stop() {
@@ -362,6 +422,7 @@ void App::stop() {
   if (server_) server_->stop();
   background_.stop();
   if (relay_) relay_->stop();  // after the jobs: no relay step runs now
+  mail_courier_.stop();
   if (redis_subscriber_) redis_subscriber_->stop();
   if (redis_) redis_->stop();  // after the server: no request awaits a command now
   // Writes still under way complete now, while the loops awaiting them (server, background)

@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 
 #include "app/config.hpp"
+#include "auth/account_mail.hpp"
+#include "auth/account_tokens.hpp"
 #include "auth/auth_service.hpp"
 #include "cache/read_cache.hpp"
 #include "realtime/realtime_hub.hpp"
@@ -25,6 +28,8 @@
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "lists/count_cache.hpp"
+#include "mail/mail_courier.hpp"
+#include "mail/mail_outbox.hpp"
 #include "lists/list_query.hpp"
 #include "openapi/registry.hpp"
 #include "resources/declarations.hpp"
@@ -51,6 +56,10 @@ std::unique_ptr<storage::Database> open_database(const Config& config, BlockingP
 /// JWT_SECRET, or in development one generated on first start and kept (mode 0600) in the
 /// data folder; in tests an ephemeral one. Throws std::runtime_error if the file can't be made.
 std::string resolve_jwt_secret(const Config& config);
+
+/// The data folder: the SQLite file's folder, else ./data (the JWT secret of development, and
+/// mail as .eml files without SMTP_URL, are kept there).
+std::filesystem::path data_folder(const Config& config);
 
 /// The resources file RESOURCES_FILE names; without one, ./resources.yaml when it exists, else
 /// none. Throws resources::ResourcesFileError naming the place of a mistake.
@@ -113,6 +122,10 @@ class App {
   MemoryCounters local_counters_;            // rate limits counted here (without Redis, or while it is down)
   std::unique_ptr<Counters> shared_counters_;  // with REDIS_URL: counted across instances
   Counters& counters_;
+  auth::AccountTokens account_tokens_;
+  mail::MailOutbox mail_outbox_;
+  auth::AccountMail account_mail_;
+  mail::MailCourier mail_courier_;  // sends the outbox through SMTP_URL (or into .eml files)
   auth::AuthService auth_;
   users::UserService users_;
   realtime::Hub realtime_;

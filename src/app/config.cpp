@@ -64,6 +64,14 @@ void require_scheme(const std::string& var, const std::string& url, std::initial
   throw ConfigError(var, fmt::format("expected {}", list));
 }
 
+// The address of "Name <address>" or of a bare address.
+std::string mail_address_of(const std::string& mailbox) {
+  const auto open = mailbox.rfind('<');
+  const auto close = mailbox.rfind('>');
+  if (open == std::string::npos || close == std::string::npos || close < open) return std::string(trim(mailbox));
+  return mailbox.substr(open + 1, close - open - 1);
+}
+
 std::vector<std::string> parse_origins(const std::string& text) {
   std::vector<std::string> out;
   std::size_t pos = 0;
@@ -218,6 +226,49 @@ const std::vector<OptionSpec>& specs() {
          }
          c.metrics_token = v;
        }},
+      {{"SMTP_URL", "(none: mail is written as .eml files under the data folder)",
+        "smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://..., for account e-mail"},
+       [](Config& c, const std::string& v) {
+         require_scheme("SMTP_URL", v, {"smtp", "smtps"});
+         c.smtp_url = v;
+       }},
+      {{"MAIL_FROM", "keel <keel@localhost>", "the From of account e-mail: an address, or Name <address>"},
+       [](Config& c, const std::string& v) {
+         const std::string address = mail_address_of(v);
+         if (!normalise_email(address) || v.find_first_of("\r\n") != std::string::npos) {
+           throw ConfigError("MAIL_FROM", fmt::format("'{}' is not an address or Name <address>", v));
+         }
+         c.mail_from = v;
+       }},
+      {{"PUBLIC_URL", "http://<HOST>:<PORT>", "where users reach keel: the start of the links in account e-mail"},
+       [](Config& c, const std::string& v) {
+         require_scheme("PUBLIC_URL", v, {"http", "https"});
+         if (v.find_first_of("?# \t\r\n") != std::string::npos) {
+           throw ConfigError("PUBLIC_URL", "must be a plain http(s) URL, without query or fragment");
+         }
+         c.public_url = v.back() == '/' ? v.substr(0, v.size() - 1) : v;
+       }},
+      {{"VERIFY_TOKEN_TTL", "86400", "seconds an email verification link stays valid (60..2592000)"},
+       [](Config& c, const std::string& v) {
+         c.verify_token_ttl = std::chrono::seconds(parse_int("VERIFY_TOKEN_TTL", v, c.env == Environment::kTest ? 1 : 60, 2'592'000));
+       }},
+      {{"RESET_TOKEN_TTL", "3600", "seconds a password reset link stays valid (60..86400)"},
+       [](Config& c, const std::string& v) {
+         c.reset_token_ttl = std::chrono::seconds(parse_int("RESET_TOKEN_TTL", v, c.env == Environment::kTest ? 1 : 60, 86'400));
+       }},
+      {{"MAIL_THROTTLE", "60", "seconds between two verification mails of one account (0: no wait)"},
+       [](Config& c, const std::string& v) {
+         c.mail_throttle = std::chrono::seconds(parse_int("MAIL_THROTTLE", v, 0, 86'400));
+       }},
+      {{"REQUIRE_VERIFIED_EMAIL", "false", "true: accounts sign in only once their email is verified (403 before)"},
+       [](Config& c, const std::string& v) {
+         c.require_verified_email = one_of("REQUIRE_VERIFIED_EMAIL", v, {"true", "false"}) == "true";
+       }},
+      {{"MAIL_TEMPLATES", "(the shipped ones)",
+        "folder of mail templates overriding the shipped ones (docs/account-email.md)"},
+       [](Config& c, const std::string& v) { c.mail_templates = v; }},
+      {{"MAIL_RETRY_MAX", "300", "longest wait, in seconds, between two tries of a mail that could not be sent"},
+       [](Config& c, const std::string& v) { c.mail_retry_max = parse_seconds("MAIL_RETRY_MAX", v, 0.1, 86400); }},
       {{"BLOCKING_THREADS", "half the number of cores, at least 1", "threads for blocking work (SQLite reads)"},
        [](Config& c, const std::string& v) {
          c.blocking_threads = static_cast<std::size_t>(parse_int("BLOCKING_THREADS", v, 1, 256));

@@ -53,6 +53,14 @@ struct Config {
   std::vector<std::string> trusted_proxies;  // addresses or CIDRs, checked at load
   std::string sqlite_synchronous = "full";   // SQLITE_SYNCHRONOUS: full or normal
   std::string metrics_token;                 // when set, /metrics needs it as a Bearer token
+  // Account e-mail (API.md §11).
+  std::string smtp_url;                       // empty: each mail is an .eml file under the data folder
+  std::string mail_from = "keel <keel@localhost>";
+  std::string public_url;                     // empty: http://<HOST>:<bound port>
+  std::chrono::seconds verify_token_ttl{86400};
+  std::chrono::seconds reset_token_ttl{3600};
+  std::chrono::seconds mail_throttle{60};     // 0: off
+  bool require_verified_email = false;
 
   // Beyond API.md §8 (documented in docs/configuration.md).
   std::size_t blocking_threads = 4;
@@ -64,6 +72,8 @@ struct Config {
   bool cache = true;                                  // CACHE: the read cache (API.md §12)
   std::size_t cache_max_bytes = std::size_t{64} << 20;  // CACHE_MAX_MB: the in-process read cache's memory
   std::size_t max_connections_per_client = 1024;  // 0: no per-address limit
+  std::string mail_templates;                        // MAIL_TEMPLATES: a folder overriding the shipped templates
+  std::chrono::milliseconds mail_retry_max{300'000};  // MAIL_RETRY_MAX: the courier's back-off cap
   std::size_t realtime_queue_bytes = std::size_t{4} << 20;  // REALTIME_QUEUE_KB: unsent per socket, then 1013
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

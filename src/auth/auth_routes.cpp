@@ -2,6 +2,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "auth/account_mail.hpp"
 #include "auth/auth_json.hpp"
 #include "auth/auth_service.hpp"
 #include "http/json_body.hpp"
@@ -40,12 +41,31 @@ constexpr std::string_view kSchemas = R"json({
   },
   "LogoutRequest": {
     "type": "object", "additionalProperties": false, "properties": {"refreshToken": {"type": "string"}}
+  },
+  "Accepted": {
+    "type": "object", "additionalProperties": false, "properties": {},
+    "description": "The request is taken; the mail (if any) is sent in the background"
+  },
+  "VerifyEmailRequest": {
+    "type": "object", "required": ["token"], "additionalProperties": false,
+    "properties": {"token": {"type": "string", "description": "from the link of the verification mail"}}
+  },
+  "ForgotPasswordRequest": {
+    "type": "object", "required": ["email"], "additionalProperties": false,
+    "properties": {"email": {"$ref": "#/components/schemas/EmailInput"}},
+    "example": {"email": "ada@example.com"}
+  },
+  "ResetPasswordRequest": {
+    "type": "object", "required": ["token", "password"], "additionalProperties": false,
+    "properties": {
+      "token": {"type": "string", "description": "from the link of the reset mail"},
+      "password": {"type": "string", "description": "8 to 72 bytes of UTF-8 (bytes, not characters), without U+0000"}}
   }
 })json";
 
 }  // namespace
 
-void add_routes(openapi::Routes& routes, AuthService& auth) {
+void add_routes(openapi::Routes& routes, AuthService& auth, AccountMail& account_mail) {
   routes.add_schemas(kSchemas);
 
   routes.add(http::Method::post, "/api/auth/register", [&auth](http::Request& req, http::Context&) -> Task<http::Response> {
@@ -80,6 +100,36 @@ void add_routes(openapi::Routes& routes, AuthService& auth) {
     const users::User user = co_await auth.me(std::move(principal));
     co_return http::Response::json(200, users::user_json(user));
   }, {.summary = "The signed-in user", .tag = "auth", .bearer = true, .response = "User"});
+
+  // Account e-mail (API.md §11). Each counts against RATE_LIMIT_AUTH per client address too: they
+  // send mail or spend bcrypt time.
+  routes.add(http::Method::post, "/api/auth/request-verification", [&auth, &account_mail](http::Request& req, http::Context& ctx) -> Task<http::Response> {
+    Principal principal = ctx.caller.require();
+    co_await auth.limit_address(req.remote_address);
+    co_await account_mail.request_verification(std::move(principal));
+    co_return http::Response::json(202, boost::json::object());
+  }, {.summary = "Mail the caller a link that verifies their address", .tag = "auth", .bearer = true, .response = "Accepted", .status = 202, .errors = {429}});
+
+  routes.add(http::Method::post, "/api/auth/verify-email", [&auth, &account_mail](http::Request& req, http::Context&) -> Task<http::Response> {
+    co_await auth.limit_address(req.remote_address);
+    std::string token = parse_verify_email(http::require_json_object(req));
+    const users::User user = co_await account_mail.verify_email(std::move(token));
+    co_return http::Response::json(200, users::user_json(user));
+  }, {.summary = "Verify an address with the token of its mail", .tag = "auth", .request = "VerifyEmailRequest", .response = "User", .errors = {429}});
+
+  routes.add(http::Method::post, "/api/auth/forgot-password", [&auth, &account_mail](http::Request& req, http::Context&) -> Task<http::Response> {
+    co_await auth.limit_address(req.remote_address);
+    std::string email = parse_forgot_password(http::require_json_object(req));
+    co_await account_mail.forgot_password(std::move(email));
+    co_return http::Response::json(202, boost::json::object());
+  }, {.summary = "Mail a password reset link, if an account has this address (the answer is the same either way)", .tag = "auth", .request = "ForgotPasswordRequest", .response = "Accepted", .status = 202, .errors = {429}});
+
+  routes.add(http::Method::post, "/api/auth/reset-password", [&auth, &account_mail](http::Request& req, http::Context&) -> Task<http::Response> {
+    co_await auth.limit_address(req.remote_address);
+    auto [token, password] = parse_reset_password(http::require_json_object(req));
+    co_await account_mail.reset_password(std::move(token), std::move(password));
+    co_return http::Response::empty(204);
+  }, {.summary = "Set a new password with the token of a reset mail; signs out every session", .tag = "auth", .request = "ResetPasswordRequest", .status = 204, .errors = {429}});
 }
 
 }  // namespace keel::auth

@@ -11,6 +11,7 @@
 
 #include "core/password_hasher.hpp"
 #include "core/counters.hpp"
+#include "auth/account_mail.hpp"
 #include "auth/revocations.hpp"
 #include "auth/session_store.hpp"
 #include "auth/token_service.hpp"
@@ -29,11 +30,7 @@ namespace {
 constexpr int kChainSearch = 64;
 
 
-std::string random_secret() {
-  std::array<unsigned char, 32> bytes{};  // 256 bits from the OS CSPRNG (via OpenSSL)
-  if (RAND_bytes(bytes.data(), bytes.size()) != 1) throw std::runtime_error("RAND_bytes failed");
-  return base64url_encode(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
-}
+std::string random_secret() { return random_token(); }
 
 // The token that replaces `secret`: unpredictable without the key, and reproducible with it.
 std::string next_secret(const std::string& key, const std::string& secret) {
@@ -41,27 +38,19 @@ std::string next_secret(const std::string& key, const std::string& secret) {
 }
 
 // What the database keeps of a refresh token: the hex SHA-256 of its secret part.
-std::string token_hash(const std::string& secret) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
-  return to_hex(digest, sizeof digest);
-}
+std::string token_hash(const std::string& secret) { return sha256_hex(secret); }
 
 Error invalid_refresh() { return Error::unauthorized("The refresh token is not valid"); }
 
 constexpr auto kLoginFailureWindow = std::chrono::minutes(15);
 constexpr std::size_t kBcryptMaxBytes = 72;
 
-Error rate_limited(std::chrono::milliseconds left) {
-  const auto seconds = std::max<std::int64_t>(1, (left.count() + 999) / 1000);
-  return Error::rate_limited("Too many requests; try again later").with_header("Retry-After", std::to_string(seconds));
-}
 
 }  // namespace
 
 AuthService::AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords,
                          TokenService& tokens, Revocations& revocations, Counters& counters, AuthOptions options,
-                         const Clock& clock, events::EventLog& events)
+                         const Clock& clock, events::EventLog& events, AccountMail& account_mail)
     : users_(users),
       sessions_(sessions),
       passwords_(passwords),
@@ -70,13 +59,14 @@ AuthService::AuthService(users::UserStore& users, SessionStore& sessions, Passwo
       counters_(counters),
       options_(std::move(options)),
       clock_(clock),
-      events_(events) {}
+      events_(events),
+      account_mail_(account_mail) {}
 
 Task<void> AuthService::limit_address(std::string address) {
   if (options_.rate_limit_per_minute <= 0) co_return;
   std::string key = "auth:" + address;
   const Counters::Hit hit = co_await counters_.hit(std::move(key), std::chrono::minutes(1));
-  if (hit.count > options_.rate_limit_per_minute) throw rate_limited(hit.left);
+  if (hit.count > options_.rate_limit_per_minute) throw Error::rate_limited(hit.left);
 }
 
 Task<TokenResponse> AuthService::register_user(users::NewUser input) {
@@ -92,7 +82,7 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
   // clears the count; a failure leaves its place taken.
   const std::string failures_key = "login:" + email + "|" + address;
   const Counters::Hit attempts = co_await counters_.hit(failures_key, kLoginFailureWindow);
-  if (attempts.count > options_.login_max_failures) throw rate_limited(attempts.left);  // no bcrypt spent
+  if (attempts.count > options_.login_max_failures) throw Error::rate_limited(attempts.left);  // no bcrypt spent
 
   auto record = co_await users_.find_by_email(std::move(email));
   // An unknown email still costs one bcrypt verification, so timing tells nothing. A password
@@ -105,6 +95,10 @@ Task<TokenResponse> AuthService::login(std::string email, std::string password, 
     throw Error(ErrorCode::kInvalidCredentials, "The email or password is not correct");
   }
   co_await counters_.reset(failures_key);
+  // After the password: only the account's owner learns that it waits for verification.
+  if (options_.require_verified_email && !record->user.email_verified) {
+    throw Error(ErrorCode::kForbidden, "Verify your email address before signing in", {{"email", "not verified"}});
+  }
   co_return co_await open_session(std::move(record->user), std::nullopt);
 }
 
@@ -117,7 +111,10 @@ Task<TokenResponse> AuthService::open_session(users::User user, std::optional<st
   // The account (on sign-up), the session and the event commit together: one change, one event.
   co_await users_.database().transaction([&](storage::Transaction& tx) -> Task<void> {
     const bool registering = new_user_hash.has_value();
-    if (registering) co_await users_.create(tx, user, std::move(*new_user_hash));
+    if (registering) {
+      co_await users_.create(tx, user, std::move(*new_user_hash));
+      co_await account_mail_.queue_verification(tx, user);  // API.md §11: sign-up mails a link
+    }
     co_await sessions_.create(tx, std::move(session), format_timestamp(clock_.now()));
     events::Event event{registering ? "auth.registered" : "auth.logged_in", "auth", user.id, user.id,
                         users::user_event_data(user)};

@@ -22,6 +22,7 @@ class PasswordHasher;
 
 namespace keel::auth {
 
+class AccountMail;
 class TokenService;
 class SessionStore;
 class Revocations;
@@ -46,16 +47,19 @@ struct AuthOptions {
   /// of the one it replaces, so a replaced token presented again can be answered with the
   /// current one without ever storing a token.
   std::string refresh_key;
+  /// REQUIRE_VERIFIED_EMAIL: login of an account whose address is not verified is 403.
+  bool require_verified_email = false;
 };
 
 /// Sign-up, sign-in and sessions: the rules of API.md §3, with no HTTP or SQL in sight.
 class AuthService {
  public:
   /// Sign-ups, sign-ins, sign-outs and revocations by reuse record their events (API.md §9) in
-  /// `events`, in the transaction of the change.
+  /// `events`, in the transaction of the change; a sign-up queues its verification mail with
+  /// `account_mail` in that transaction too.
   AuthService(users::UserStore& users, SessionStore& sessions, PasswordHasher& passwords, TokenService& tokens,
               Revocations& revocations, Counters& counters, AuthOptions options, const Clock& clock,
-              events::EventLog& events);
+              events::EventLog& events, AccountMail& account_mail);
 
   /// Counts one register/login/refresh from `address`; throws 429 RATE_LIMITED (with
   /// Retry-After) past RATE_LIMIT_AUTH per minute.
@@ -65,7 +69,8 @@ class AuthService {
   Task<TokenResponse> register_user(users::NewUser input);
   /// Throws INVALID_CREDENTIALS for an unknown email or a wrong password alike.
   /// After LOGIN_MAX_FAILURES failures for the email from `address` in 15 minutes, throws 429
-  /// without checking the password; a success resets the count.
+  /// without checking the password; a success resets the count. With REQUIRE_VERIFIED_EMAIL, the
+  /// right password of an unverified account is 403 with details {"email": "not verified"}.
   Task<TokenResponse> login(std::string email, std::string password, std::string address);
   /// Rotates the session's refresh token, with reuse detection (API.md §3). Throws 401.
   Task<TokenResponse> refresh(std::string refresh_token);
@@ -93,6 +98,7 @@ class AuthService {
   AuthOptions options_;
   const Clock& clock_;
   events::EventLog& events_;
+  AccountMail& account_mail_;
 };
 
 }  // namespace keel::auth

@@ -1,5 +1,8 @@
 #include "core/error.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <fmt/format.h>
 
 namespace keel {
@@ -55,6 +58,10 @@ Error Error::unsupported_media_type() {
 }
 Error Error::rate_limited(std::string message) {
   return Error(ErrorCode::kRateLimited, std::move(message));
+}
+Error Error::rate_limited(std::chrono::milliseconds left, std::string message) {
+  const auto seconds = std::max<std::int64_t>(1, (left.count() + 999) / 1000);
+  return rate_limited(std::move(message)).with_header("Retry-After", std::to_string(seconds));
 }
 Error Error::internal(std::string internal) {
   return Error(ErrorCode::kInternal, "An internal error occurred", {}, std::move(internal));

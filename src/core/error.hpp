@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -61,6 +62,8 @@ class Error : public std::runtime_error {
   static Error headers_too_large();
   static Error unsupported_media_type();
   static Error rate_limited(std::string message = "Too many requests");
+  /// 429 with Retry-After: `left` rounded up to whole seconds, at least 1.
+  static Error rate_limited(std::chrono::milliseconds left, std::string message = "Too many requests; try again later");
   /// A 500: the client sees a fixed message, `internal` goes to the log.
   static Error internal(std::string internal);
   /// A 503: a dependency is down or the server sheds load.

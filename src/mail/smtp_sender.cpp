@@ -58,7 +58,7 @@ std::string SmtpSender::where() const {
   return url_.substr(0, colon) + url_.substr(at);
 }
 
-void SmtpSender::send(const std::string& to, const std::string& message) const {
+void SmtpSender::send(const std::string& to, const std::string& message) {
   std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> curl(curl_easy_init(), &curl_easy_cleanup);
   if (!curl) throw SendFailed("libcurl could not start", false);
   const std::string rcpt = angle(to);

@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "mail/mail_transport.hpp"
+
 namespace keel::mail {
 
 /// A send that did not happen; `permanent` when trying again cannot help (the server refused the
@@ -20,15 +22,15 @@ class SendFailed : public std::runtime_error {
 /// Sends rendered messages through SMTP_URL with libcurl: `smtp://` upgrades with STARTTLS when the
 /// server offers it, `smtps://` is TLS from the start, `user:password@` in the URL logs in.
 /// Blocking: call it from a thread that may wait (never an I/O thread).
-class SmtpSender {
+class SmtpSender final : public MailTransport {
  public:
   SmtpSender(std::string url, std::string from, std::chrono::seconds timeout = std::chrono::seconds(30));
 
   /// Hands `message` (as mail_message.hpp renders it) to the server for `to`; throws SendFailed.
-  void send(const std::string& to, const std::string& message) const;
+  void send(const std::string& to, const std::string& message) override;
 
   /// The URL without its password, for logs.
-  std::string where() const;
+  std::string where() const override;
 
  private:
   std::string url_;

@@ -44,14 +44,15 @@ bool is_known_role(std::string_view role, const std::vector<std::string>& declar
 
 UserService::UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords,
                          const lists::CursorCodec& cursors, events::EventLog& events, OwnerDeletion owner_deletion,
-                         lists::CountCache* totals)
+                         lists::CountCache* totals, EmailChanged email_changed)
     : users_(users),
       cursors_(cursors),
       totals_(totals),
       sessions_(sessions),
       passwords_(passwords),
       events_(events),
-      owner_deletion_(std::move(owner_deletion)) {}
+      owner_deletion_(std::move(owner_deletion)),
+      email_changed_(std::move(email_changed)) {}
 
 Task<UserPage> UserService::list(Principal caller, std::vector<std::pair<std::string, std::string>> params) {
   require_admin(caller);  // before the parameters: non-admins learn nothing from a 400
@@ -91,7 +92,7 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
   }
 
   // Password checks and hashing take bcrypt time: before the transaction, which holds locks.
-  UserChanges changes{std::move(patch.email), std::move(patch.name), std::move(patch.role), std::nullopt,
+  UserChanges changes{std::move(patch.email), std::move(patch.name), std::move(patch.role), std::nullopt, std::nullopt,
                       now_timestamp()};
   if (patch.password) {
     if (self) {
@@ -129,6 +130,13 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
         changes.role.reset();
       }
     }
+    // After the admins' locks (a role change takes those first, so nothing deadlocks over users).
+    std::optional<std::string> email_before;
+    if (changes.email) {
+      const std::optional<User> current = co_await users_.find_for_update(tx, id);
+      if (!current) throw Error::not_found("No such user");
+      email_before = current->email;
+    }
     const bool found = co_await users_.update(tx, id, std::move(changes));
     if (!found) throw Error::not_found("No such user");
     if (role_changes) {
@@ -137,6 +145,7 @@ Task<User> UserService::update(Principal caller, std::string id, UserPatch patch
       revoked = co_await sessions_.revoke_user_sessions(tx, id, keep);
     }
     updated = co_await users_.find_for_update(tx, id);
+    if (email_before && updated->email != *email_before && email_changed_) co_await email_changed_(tx, *updated);
     // One change, one event: a change that sets the password is that (its data shows the rest).
     events::Event event = user_event(password_changes ? "auth.password_changed" : "users.updated", *updated, caller.user_id);
     co_await events_.record(tx, std::move(event));

@@ -53,13 +53,18 @@ struct OwnerDeletion {
   std::function<Task<void>()> after;
 };
 
+/// Inside the transaction changing a user's address, with the user as changed: e.g. queue the
+/// mail that verifies the new address (API.md §11). The App wires it, so users never includes auth.
+using EmailChanged = std::function<Task<void>(storage::Transaction&, const User&)>;
+
 /// Users and roles (API.md §4): who may read, change and delete whom, and what a change
 /// does to the user's sessions. Every change records its event (API.md §9) in its transaction.
 /// No HTTP or SQL here.
 class UserService {
  public:
   UserService(UserStore& users, SessionRevoker& sessions, PasswordHasher& passwords, const lists::CursorCodec& cursors,
-              events::EventLog& events, OwnerDeletion owner_deletion = {}, lists::CountCache* totals = nullptr);
+              events::EventLog& events, OwnerDeletion owner_deletion = {}, lists::CountCache* totals = nullptr,
+              EmailChanged email_changed = {});
 
   /// Admins only (403 otherwise).
   Task<UserPage> list(Principal caller, std::vector<std::pair<std::string, std::string>> params);
@@ -88,6 +93,7 @@ class UserService {
   PasswordHasher& passwords_;
   events::EventLog& events_;
   OwnerDeletion owner_deletion_;
+  EmailChanged email_changed_;
 };
 
 /// Whether a user may hold `role`: "admin", "user", or one the resources file declares.

@@ -126,6 +126,10 @@ Task<bool> UserStore::update(storage::Transaction& tx, std::string id, UserChang
     params.emplace_back(*changes.email);
     sql += fmt::format("email_verified = CASE WHEN email = ${} THEN email_verified ELSE 1 = 0 END, ", params.size());
   }
+  if (changes.verified_email) {
+    params.emplace_back(std::move(*changes.verified_email));
+    sql += fmt::format("email_verified = CASE WHEN email = ${} THEN 1 = 1 ELSE email_verified END, ", params.size());
+  }
   set("email", changes.email);
   set("name", changes.name);
   set("role", changes.role);

@@ -20,6 +20,8 @@ struct UserChanges {
   std::optional<std::string> name;
   std::optional<std::string> role;
   std::optional<std::string> password_hash;
+  /// Marks the email verified if the row's address is this one (a token mailed there proved it).
+  std::optional<std::string> verified_email;
   std::string updated_at;
 };
 

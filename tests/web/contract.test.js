@@ -7,7 +7,8 @@
 // Usage: node contract.test.js <keel> <resources.yaml>
 const test = require('node:test');
 const assert = require('node:assert/strict');
-const { webRequire, admin, startKeel, deref, operations } = require('./keel.js');
+const path = require('node:path');
+const { webRequire, admin, startKeel, deref, operations, mailedToken } = require('./keel.js');
 
 const Ajv2020 = webRequire('ajv/dist/2020');
 const addFormats = webRequire('ajv-formats');
@@ -79,8 +80,10 @@ function rebase(node) {
 
 /** Talks to the server, and makes the records and sessions the requests need. */
 class Client {
-  constructor(url, doc) {
+  /** `dataDir`: keel's data folder, where it writes mail as .eml files (no SMTP_URL here). */
+  constructor(url, doc, dataDir) {
     this.url = url;
+    this.dataDir = dataDir;
     this.doc = doc;
     this.serial = 0;
   }
@@ -224,7 +227,24 @@ class Client {
       token = session.accessToken;
       body.refreshToken = session.refreshToken;
     }
+    if (method === 'post' && /\/auth\/(verify-email|reset-password)$/.test(path)) {
+      // A real token: from the mail keel sends a fresh account (written to its data folder).
+      body.token = await this.mailedToken(path.endsWith('verify-email') ? 'verify-email' : 'reset-password');
+    }
     return { url, token, body, secured };
+  }
+
+  /** Registers an account and returns the token of its verification mail, or of a reset mail. */
+  async mailedToken(page) {
+    this.serial += 1;
+    const email = `contract-${process.pid}-${this.serial}-mail@example.com`;
+    const reg = await this.send('post', '/api/v1/auth/register', { body: { email, password: 'contract password 1', name: 'Mail' } });
+    assert.equal(reg.status, 201, `register for a mailed token: ${reg.text}`);
+    if (page === 'reset-password') {
+      const forgot = await this.send('post', '/api/v1/auth/forgot-password', { body: { email } });
+      assert.equal(forgot.status, 202, `forgot-password: ${forgot.text}`);
+    }
+    return mailedToken(path.join(this.dataDir, 'mail'), email, page);
   }
 }
 
@@ -235,7 +255,7 @@ test('every documented operation answers as documented', async (t) => {
   assert.equal(docRes.status, 200, 'GET /api/openapi.json');
   const doc = await docRes.json();
   const contract = new Contract(doc);
-  const client = new Client(server.url, doc);
+  const client = new Client(server.url, doc, server.dir);
 
   const ops = operations(doc);
   assert.ok(ops.length > 0, 'the document has operations');

@@ -8,7 +8,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { webRequire, startKeel, declaredResources } = require('./keel.js');
+const { webRequire, startKeel, declaredResources, watchedPage } = require('./keel.js');
 
 const { chromium } = webRequire('playwright-core');
 
@@ -35,27 +35,7 @@ test.after(async () => { await browser?.close(); });
 /** Opens /docs on `server`, returns { page, operations: ["GET /api/v1/users", ...], problems }. */
 async function openDocs(server) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const problems = { csp: [], errors: [], outside: [] };
-  // No request may leave the server: the page works with no internet.
-  await context.route('**/*', (route) => {
-    const url = route.request().url();
-    if (url.startsWith(`${server.url}/`) || url.startsWith('data:')) return route.continue();
-    problems.outside.push(url);
-    return route.abort();
-  });
-  const page = await context.newPage();
-  // Playwright's init scripts run outside the page's CSP: this records every violation.
-  await page.addInitScript(() => {
-    window.__cspViolations = [];
-    document.addEventListener('securitypolicyviolation', (e) => {
-      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
-    });
-  });
-  page.on('console', (msg) => {
-    if (/Content.Security.Policy|Refused to/i.test(msg.text())) problems.csp.push(msg.text());
-    else if (msg.type() === 'error') problems.errors.push(msg.text());
-  });
-  page.on('pageerror', (err) => problems.errors.push(String(err)));
+  const { page, problems } = await watchedPage(context, server.url);
 
   const response = await page.goto(`${server.url}/docs`, { waitUntil: 'load' });
   assert.equal(response.status(), 200, 'GET /docs');

@@ -16,34 +16,37 @@ const admin = { email: 'admin@example.com', password: 'admin password 1' };
 
 /**
  * Starts `keel serve` on a free port with a fresh SQLite database, resolving once it answers
- * /healthz. Returns { url, stop(), log() }.
+ * /healthz. `extraEnv` adds settings to the test ones, or replaces them (a value of undefined
+ * unsets one). Returns { url, dir, stop(), log() } (dir: its data folder, where mail is written as
+ * .eml files without SMTP_URL): log() is everything keel wrote to stdout and
+ * stderr so far, all of it once stop() has resolved.
  */
-async function startKeel(keel, resourcesFile) {
+async function startKeel(keel, resourcesFile, extraEnv = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'keel-web-'));
-  const child = spawn(keel, ['serve'], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      APP_ENV: 'test',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: `sqlite://${dir}/keel.db`,
-      RESOURCES_FILE: resourcesFile,
-      JWT_SECRET: 'web-tests-secret-0123456789abcdefghijklmn',
-      BCRYPT_COST: '10',
-      RATE_LIMIT_AUTH: '0',
-      ADMIN_EMAIL: admin.email,
-      ADMIN_PASSWORD: admin.password,
-      // `make test-asan` runs keel under sanitizers configured by these.
-      ...Object.fromEntries(['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']
-        .filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const env = {
+    PATH: process.env.PATH,
+    APP_ENV: 'test',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: `sqlite://${dir}/keel.db`,
+    RESOURCES_FILE: resourcesFile,
+    JWT_SECRET: 'web-tests-secret-0123456789abcdefghijklmn',
+    BCRYPT_COST: '10',
+    RATE_LIMIT_AUTH: '0',
+    ADMIN_EMAIL: admin.email,
+    ADMIN_PASSWORD: admin.password,
+    // `make test-asan` runs keel under sanitizers configured by these.
+    ...Object.fromEntries(['ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS']
+      .filter((k) => process.env[k] !== undefined).map((k) => [k, process.env[k]])),
+    ...extraEnv,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  const child = spawn(keel, ['serve'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
+  // 'close', not 'exit': it comes once stdout and stderr are drained too, so log() is whole.
+  const exited = new Promise((resolve) => child.on('close', resolve));
 
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -56,7 +59,7 @@ async function startKeel(keel, resourcesFile) {
     if (m) {
       try {
         const res = await fetch(`${m[1]}/healthz`);
-        if (res.ok) return { url: m[1], stop, log: () => output };
+        if (res.ok) return { url: m[1], dir, stop, log: () => output };
       } catch { /* not answering yet */ }
     }
     if (child.exitCode !== null || Date.now() > deadline) {
@@ -147,4 +150,116 @@ function operations(doc) {
   return out;
 }
 
-module.exports = { repo, webRequire, admin, startKeel, declaredResources, deref, operations };
+// ---------------------------------------------------------------------------------------------
+// Mail as keel sends it (mail_message.cpp: multipart/alternative, base64 UTF-8 parts), read from
+// the test SMTP server's Maildir or from the .eml files keel writes without SMTP_URL.
+
+/** A message file's header block and body, its lines unfolded and line ends normalised. */
+function splitMessage(raw) {
+  const text = raw.replace(/\r\n/g, '\n');
+  const end = text.indexOf('\n\n');
+  const head = (end < 0 ? text : text.slice(0, end)).replace(/\n[ \t]+/g, ' ');
+  return { head, body: end < 0 ? '' : text.slice(end + 2) };
+}
+
+/** The first header `name` of a header block, RFC 2047 UTF-8 words decoded; '' when absent. */
+function header(head, name) {
+  const m = head.match(new RegExp(`^${name}:[ \\t]*(.*)$`, 'im'));
+  if (!m) return '';
+  return m[1]
+    .replace(/(\?=)\s+(=\?)/g, '$1$2')  // the space between two encoded words is not text
+    .replace(/=\?utf-8\?b\?([^?]*)\?=/gi, (_, b64) => Buffer.from(b64, 'base64').toString('utf8'));
+}
+
+/** A MIME part's content, decoded to text (keel sends base64; anything else is taken as it is). */
+function decodePart(head, content) {
+  if (/^base64$/i.test(header(head, 'Content-Transfer-Encoding').trim())) {
+    return Buffer.from(content.replace(/\s+/g, ''), 'base64').toString('utf8');
+  }
+  return content;
+}
+
+/** One message file: { file, to (envelope and To: header), subject, text, html }. */
+function readMessage(file) {
+  const { head, body } = splitMessage(fs.readFileSync(file, 'utf8'));
+  const message = {
+    file,
+    to: `${header(head, 'X-RcptTo')} ${header(head, 'To')}`.toLowerCase(),
+    subject: header(head, 'Subject'),
+    text: '',
+    html: '',
+  };
+  const boundary = header(head, 'Content-Type').match(/boundary="?([^";]+)"?/i)?.[1];
+  if (!boundary) {
+    message.text = decodePart(head, body);
+    return message;
+  }
+  // The parts sit between "--boundary" lines; the last one is followed by "--boundary--".
+  for (const chunk of body.split(`--${boundary}`).slice(1)) {
+    if (chunk.startsWith('--')) break;
+    const part = splitMessage(chunk.replace(/^\n/, ''));
+    const type = header(part.head, 'Content-Type').toLowerCase();
+    if (type.startsWith('text/plain')) message.text = decodePart(part.head, part.body);
+    else if (type.startsWith('text/html')) message.html = decodePart(part.head, part.body);
+  }
+  return message;
+}
+
+/**
+ * The token of the newest mail to `to` in `folder` (a data folder's mail/, or a Maildir's new/)
+ * whose text links to `/<page>?token=`, waiting up to `timeoutMs` for one to arrive.
+ */
+async function mailedToken(folder, to, page, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const names = fs.existsSync(folder) ? fs.readdirSync(folder).filter((n) => !n.startsWith('.')).sort() : [];
+    for (const name of names.reverse()) {  // newest first: the names start with the time
+      const message = readMessage(path.join(folder, name));
+      const m = message.to.includes(to.toLowerCase()) && message.text.match(new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`));
+      if (m) return m[1];
+    }
+    if (Date.now() > deadline) throw new Error(`no mail linking to /${page} for ${to} in ${folder} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pages in headless Chromium (playwright-core).
+
+/**
+ * A new page in the browser `context` that can reach nothing but `origin` (and data: URLs), with
+ * every Content-Security-Policy violation, script error and blocked request recorded. Returns
+ * { page, problems: { csp, errors, outside } }; window.__cspViolations lists the violations the
+ * page itself saw. `expected4xx`: Chromium logs each fetch() answered 4xx on the console, which
+ * is not an error for a page that expects some.
+ */
+async function watchedPage(context, origin, { expected4xx = false } = {}) {
+  const problems = { csp: [], errors: [], outside: [] };
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith(`${origin}/`) || url.startsWith('data:')) return route.continue();
+    problems.outside.push(url);
+    return route.abort();
+  });
+  const page = await context.newPage();
+  // Playwright's init scripts run outside the page's CSP: this records every violation.
+  await page.addInitScript(() => {
+    window.__cspViolations = [];
+    document.addEventListener('securitypolicyviolation', (e) => {
+      window.__cspViolations.push(`${e.violatedDirective} blocked ${e.blockedURI || 'inline'} (${e.sourceFile}:${e.lineNumber})`);
+    });
+  });
+  page.on('console', (msg) => {
+    if (/Content.Security.Policy|Refused to/i.test(msg.text())) problems.csp.push(msg.text());
+    else if (msg.type() === 'error'
+      && !(expected4xx && /^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text()))) {
+      problems.errors.push(msg.text());
+    }
+  });
+  page.on('pageerror', (err) => problems.errors.push(String(err)));
+  return { page, problems };
+}
+
+module.exports = {
+  repo, webRequire, admin, startKeel, declaredResources, deref, operations, readMessage, mailedToken, watchedPage,
+};

@@ -6,7 +6,7 @@ namespace keel::storage {
 namespace {
 
 // Append only: a released migration is never edited, a change is a new version.
-const std::array<Migration, 7> kMigrations = {{
+const std::array<Migration, 8> kMigrations = {{
     {1,
      "instance metadata",
      {"CREATE TABLE keel_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -90,6 +90,33 @@ const std::array<Migration, 7> kMigrations = {{
      "users: email verified",
      {"ALTER TABLE users ADD COLUMN email_verified INTEGER NOT NULL DEFAULT 0"},
      {"ALTER TABLE users ADD COLUMN email_verified boolean NOT NULL DEFAULT false"}},
+    // Account e-mail (API.md §11, docs/account-email.md). account_tokens: the newest verification
+    // or reset token of each user, as a SHA-256 hash only (one row per user and purpose: a new one
+    // replaces the old), bound to the address it was mailed to. mail_outbox: mail to send, written
+    // in the transaction of the request that causes it and sent by the courier; `outcome` is NULL
+    // until it is sent or given up, and rows are kept a day after that for the throttles.
+    {8,
+     "account e-mail: tokens and the mail outbox",
+     {"CREATE TABLE account_tokens (token_hash TEXT PRIMARY KEY, "
+      "user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE, purpose TEXT NOT NULL, "
+      "email TEXT NOT NULL, expires_at_ms INTEGER NOT NULL, UNIQUE (user_id, purpose))",
+      "CREATE TABLE mail_outbox (id TEXT PRIMARY KEY, kind TEXT NOT NULL, address TEXT NOT NULL, user_id TEXT, "
+      "requested_at_ms INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_ms INTEGER NOT NULL, "
+      "lease_until_ms INTEGER, outcome TEXT, done_at_ms INTEGER, last_error TEXT)",
+      "CREATE INDEX mail_outbox_pending ON mail_outbox (next_attempt_ms) WHERE outcome IS NULL",
+      "CREATE INDEX mail_outbox_address ON mail_outbox (kind, address, requested_at_ms)",
+      "CREATE INDEX mail_outbox_user ON mail_outbox (kind, user_id, requested_at_ms)",
+      "CREATE INDEX mail_outbox_done ON mail_outbox (done_at_ms)"},
+     {"CREATE TABLE account_tokens (token_hash text PRIMARY KEY, "
+      "user_id uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE, purpose text NOT NULL, "
+      "email text NOT NULL, expires_at_ms bigint NOT NULL, UNIQUE (user_id, purpose))",
+      "CREATE TABLE mail_outbox (id uuid PRIMARY KEY, kind text NOT NULL, address text NOT NULL, user_id uuid, "
+      "requested_at_ms bigint NOT NULL, attempts integer NOT NULL DEFAULT 0, next_attempt_ms bigint NOT NULL, "
+      "lease_until_ms bigint, outcome text, done_at_ms bigint, last_error text)",
+      "CREATE INDEX mail_outbox_pending ON mail_outbox (next_attempt_ms) WHERE outcome IS NULL",
+      "CREATE INDEX mail_outbox_address ON mail_outbox (kind, address, requested_at_ms)",
+      "CREATE INDEX mail_outbox_user ON mail_outbox (kind, user_id, requested_at_ms)",
+      "CREATE INDEX mail_outbox_done ON mail_outbox (done_at_ms)"}},
 }};
 
 }  // namespace
