@@ -145,5 +145,37 @@ TEST(Config, AmqpUrlIsParsedAtStartAndAMistakeNamesTheProblem) {
   EXPECT_EQ(load_config({{"AMQP_URL", "amqp://keel:s3cret@mq/prod"}}, {}).amqp_url, "amqp://keel:s3cret@mq/prod");
 }
 
+TEST(Config, AccountMailSettingsFollowApiMdAndRefuseBadValues) {
+  const Config d = load_config({}, {});
+  EXPECT_EQ(d.smtp_url, "");
+  EXPECT_EQ(d.public_url, "");
+  EXPECT_EQ(d.verify_token_ttl.count(), 86400);
+  EXPECT_EQ(d.reset_token_ttl.count(), 3600);
+  EXPECT_EQ(d.mail_throttle.count(), 60);
+  EXPECT_FALSE(d.require_verified_email);
+
+  const Config c = load_config({{"SMTP_URL", "smtps://keel:pw@mail.example.com:465"},
+                                {"MAIL_FROM", "Acme <no-reply@acme.example>"},
+                                {"PUBLIC_URL", "https://app.example.com/"},
+                                {"REQUIRE_VERIFIED_EMAIL", "true"},
+                                {"MAIL_THROTTLE", "0"}},
+                               {});
+  EXPECT_EQ(c.smtp_url, "smtps://keel:pw@mail.example.com:465");
+  EXPECT_EQ(c.mail_from, "Acme <no-reply@acme.example>");
+  EXPECT_EQ(c.public_url, "https://app.example.com");  // links append "/verify-email?..."
+  EXPECT_TRUE(c.require_verified_email);
+  EXPECT_EQ(c.mail_throttle.count(), 0);
+
+  EXPECT_EQ(failing_variable({{"SMTP_URL", "http://mail.example.com"}}), "SMTP_URL");
+  EXPECT_EQ(failing_variable({{"MAIL_FROM", "not an address"}}), "MAIL_FROM");
+  EXPECT_EQ(failing_variable({{"MAIL_FROM", "A <a@example.com>\r\nBcc: x@example.com"}}), "MAIL_FROM");
+  EXPECT_EQ(failing_variable({{"PUBLIC_URL", "app.example.com"}}), "PUBLIC_URL");
+  EXPECT_EQ(failing_variable({{"PUBLIC_URL", "https://app.example.com/?x=1"}}), "PUBLIC_URL");
+  EXPECT_EQ(failing_variable({{"VERIFY_TOKEN_TTL", "5"}}), "VERIFY_TOKEN_TTL");
+  EXPECT_EQ(failing_variable({{"RESET_TOKEN_TTL", "90000"}}), "RESET_TOKEN_TTL");
+  EXPECT_EQ(failing_variable({{"REQUIRE_VERIFIED_EMAIL", "yes"}}), "REQUIRE_VERIFIED_EMAIL");
+  EXPECT_EQ(failing_variable({{"MAIL_RETRY_MAX", "0"}}), "MAIL_RETRY_MAX");
+}
+
 }  // namespace
 }  // namespace keel::app
