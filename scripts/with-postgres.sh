@@ -13,6 +13,8 @@
 # Exits with the command's exit code; the server is stopped and the temp dir removed on any exit.
 # PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/services.sh
+. "$(dirname "$0")/lib/services.sh"
 
 if [ $# -eq 0 ]; then
   echo "usage: $0 <command> [args...]" >&2
@@ -54,10 +56,8 @@ ctl="$tmp/pgctl.sh"
 as_pg() { (cd "$tmp" && "${as_pg_prefix[@]}" "$@"); }
 
 # 8. Always: stop the server (if it got as far as starting) and remove the temp dir.
-# shellcheck disable=SC2317  # invoked by the trap below
+# shellcheck disable=SC2317  # invoked on exit (on_exit)
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   if [ -f "$data/postmaster.pid" ]; then
     if ! as_pg "$pgbin/pg_ctl" -D "$data" -s -m immediate -w -t 20 stop >/dev/null 2>&1; then
       # Not stopped (or it was already down and left a stale pid file): make sure it is gone.
@@ -70,12 +70,8 @@ cleanup() {
     fi
   fi
   rm -rf "$tmp"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+on_exit cleanup
 
 if [ ${#as_pg_prefix[@]} -gt 0 ]; then
   chown "$pguser:" "$tmp"
@@ -87,24 +83,6 @@ if ! as_pg "$pgbin/initdb" -D "$data" -A trust -U keel --no-sync -E UTF8 --local
   tail -n 30 "$tmp/initdb.log" >&2
   exit 1
 fi
-
-port_in_use() {
-  if command -v ss >/dev/null; then
-    [ -n "$(ss -Hltn "sport = :$1")" ]
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-  fi
-}
-
-pick_port() {
-  local p tries=0
-  while :; do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40001 ))
-    port_in_use "$p" || { echo "$p"; return 0; }
-    tries=$((tries + 1))
-    [ "$tries" -lt 100 ] || { echo "keel: found no free TCP port in 20000-60000" >&2; return 1; }
-  done
-}
 
 # Our settings live in keel.conf, included last by postgresql.conf, rewritten per start attempt.
 echo "include = 'keel.conf'" | as_pg tee -a "$data/postgresql.conf" >/dev/null
@@ -147,8 +125,9 @@ chmod 755 "$ctl"
 
 # 4. Start it; a port taken between the check and the bind gets another try on a new port.
 started=""
+port=""
 for _attempt in 1 2 3 4 5; do
-  port="$(pick_port)"
+  pick_port port 20000 40001
   write_conf "$port"
   logsize="$(stat -c %s "$log" 2>/dev/null || echo 0)"
   if as_pg "$pgbin/pg_ctl" -D "$data" -l "$log" -s -w -t 30 start >>"$tmp/pg_ctl.log" 2>&1; then

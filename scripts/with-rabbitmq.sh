@@ -17,6 +17,8 @@
 # /usr/lib/rabbitmq/bin's scripts are called directly (the /usr/sbin wrappers would switch to the
 # `rabbitmq` user and /var/lib/rabbitmq).
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/services.sh
+. "$(dirname "$0")/lib/services.sh"
 
 if [ $# -eq 0 ]; then
   echo "usage: $0 <command> [args...]" >&2
@@ -36,10 +38,8 @@ ctl="$tmp/rmqctl.sh"
 
 # 6. Always: stop the broker and our epmd (if they got as far as starting), remove the temp dir. The
 # data is thrown away, so no clean shutdown: the broker's process group and epmd get SIGKILL.
-# shellcheck disable=SC2317  # invoked by the trap below
+# shellcheck disable=SC2317  # invoked on exit (on_exit)
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   local pid
   for f in "$tmp/server.pgid" "$tmp/epmd.pid"; do
     pid="$(cat "$f" 2>/dev/null || true)"
@@ -48,36 +48,8 @@ cleanup() {
     fi
   done
   rm -rf "$tmp"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-port_in_use() {
-  if command -v ss >/dev/null; then
-    [ -n "$(ss -Hltn "sport = :$1")" ]
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-  fi
-}
-
-# Distribution ports stay below 45000: RabbitMQ's CLI tools take their own from 35672 up, and nothing
-# here may go past 65535.
-pick_port() {
-  local p tries=0
-  while :; do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 25001 ))
-    if ! port_in_use "$p" && [[ " ${picked:-} " != *" $p "* ]]; then
-      picked="${picked:-} $p"
-      echo "$p"
-      return 0
-    fi
-    tries=$((tries + 1))
-    [ "$tries" -lt 100 ] || { echo "keel: found no free TCP port in 20000-45000" >&2; return 1; }
-  done
-}
+on_exit cleanup
 
 # 2. Where it lives, and its settings.
 mkdir -p "$tmp/home" "$tmp/mnesia" "$tmp/log"
@@ -153,11 +125,11 @@ chmod 755 "$ctl"
 
 # 3. Our own epmd, so the node never meets the system's (or another test run's).
 started=""
+amqp_port="" dist_port="" epmd_port=""
 for _attempt in 1 2 3 4 5; do
-  picked=""
-  amqp_port="$(pick_port)"
-  dist_port="$(pick_port)"
-  epmd_port="$(pick_port)"
+  pick_port amqp_port 20000 25001
+  pick_port dist_port 20000 25001
+  pick_port epmd_port 20000 25001
   write_env "$amqp_port" "$dist_port" "$epmd_port"
   rm -f "$tmp/server.pgid" "$tmp/epmd.pid"
 

@@ -11,6 +11,8 @@
 # on 127.0.0.1 only, on a free port in 20000-45000, keeping its mail and log in one temp dir. Exits
 # with the command's exit code; the server is stopped and the temp dir removed on any exit.
 set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/services.sh
+. "$(dirname "$0")/lib/services.sh"
 
 if [ $# -eq 0 ]; then
   echo "usage: $0 <command> [args...]" >&2
@@ -27,26 +29,12 @@ ctl="$tmp/smtpctl.sh"
 maildir="$tmp/maildir"
 
 # 5. Always: stop the server (if it got as far as starting), remove the temp dir.
-# shellcheck disable=SC2317  # invoked by the trap below
+# shellcheck disable=SC2317  # invoked on exit (on_exit)
 cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM HUP
   [ -x "$ctl" ] && "$ctl" stop >/dev/null 2>&1 || true
   rm -rf "$tmp"
-  exit "$rc"
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
-
-port_in_use() {
-  if command -v ss >/dev/null; then
-    [ -n "$(ss -Hltn "sport = :$1")" ]
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-  fi
-}
+on_exit cleanup
 
 # 2. The control script: the server in the foreground of a process of its own, so its pid is known.
 write_ctl() {
@@ -83,9 +71,9 @@ EOF
 # 3. Start it on a free port; a port taken between the check and the bind gets another try.
 mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
 started=""
+port=""
 for _attempt in 1 2 3 4 5; do
-  port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 25001 ))
-  port_in_use "$port" && continue
+  pick_port port 20000 25001 || exit 1
   write_ctl "$port"
   if "$ctl" start; then
     started=1
