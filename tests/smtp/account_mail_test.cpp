@@ -6,6 +6,7 @@
 // that stop the server take turns with the others through the ctest RESOURCE_LOCK smtp.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -406,6 +407,39 @@ TEST_F(AccountMail, ResetByMailSetsThePasswordAndRevokesEverySession) {
                       {"the verification token", link_in(wait_for(ada, kVerifySubject), "verify-email")},
                       {"the new password", kNewPassword},
                       {"the old password", kPassword}});
+}
+
+// Two racing uses of one link: each request takes the token in its own transaction, so exactly one
+// sets its password and the others are told the token is used, on SQLite and on PostgreSQL alike.
+TEST_F(AccountMail, OfRequestsRacingWithOneTokenExactlyOneSucceeds) {
+  TestServer& server = start();
+  HttpClient client = server.client();
+  const std::string ada = address("ada");
+  register_account(client, ada);
+  EXPECT_EQ(forgot(client, ada).status, 202);
+  const std::string reset_token = link_in(wait_for(ada, kResetSubject), "reset-password");
+  const std::string verify_token = link_in(wait_for(ada, kVerifySubject), "verify-email");
+  ASSERT_FALSE(reset_token.empty());
+  ASSERT_FALSE(verify_token.empty());
+
+  constexpr int kRacers = 6;
+  std::vector<int> reset_status(kRacers), verify_status(kRacers);
+  std::vector<std::thread> racers;
+  for (int i = 0; i < kRacers; ++i) {
+    racers.emplace_back([&, i] {
+      HttpClient own = server.client();
+      reset_status[i] = reset(own, reset_token, "racer password " + std::to_string(i)).status;
+      verify_status[i] = verify(own, verify_token).status;
+    });
+  }
+  for (auto& t : racers) t.join();
+  EXPECT_EQ(std::count(reset_status.begin(), reset_status.end(), 204), 1);
+  EXPECT_EQ(std::count(reset_status.begin(), reset_status.end(), 400), kRacers - 1);
+  EXPECT_EQ(std::count(verify_status.begin(), verify_status.end(), 200), 1);
+  EXPECT_EQ(std::count(verify_status.begin(), verify_status.end(), 400), kRacers - 1);
+  // The winner's password is the one that works.
+  const auto winner = std::find(reset_status.begin(), reset_status.end(), 204) - reset_status.begin();
+  EXPECT_EQ(login(client, ada, "racer password " + std::to_string(winner)).status, 200);
 }
 
 TEST_F(AccountMail, ResetPasswordKeepsThePasswordRulesAndARefusedPasswordLeavesTheTokenUsable) {
