@@ -15,6 +15,8 @@
 #include "app/config.hpp"
 #include "app/logging.hpp"
 #include "core/run_sync.hpp"
+#include "graphql/schema_builder.hpp"
+#include "graphql/sdl.hpp"
 #include "resources/resource_schema.hpp"
 #include "storage/migrations/migrator.hpp"
 
@@ -134,6 +136,16 @@ int print_openapi(Config config) {
   return 0;
 }
 
+// The GraphQL schema (API.md §13) of the resources file this configuration serves, as SDL. Like
+// `keel openapi`: the App on an in-memory database, so its model is the one the server builds.
+int print_graphql_schema(Config config) {
+  config.database_url = "sqlite://:memory:";
+  if (config.jwt_secret.empty()) config.jwt_secret = std::string(48, 'x');  // never signs anything here
+  const App app(std::move(config), nullptr);
+  std::cout << graphql::print_schema(graphql::build_schema(app.model())) << "\n";
+  return 0;
+}
+
 int migrate(const Config& config, bool allow_destructive) {
   const resources::Declarations decls = load_declarations(config);
   BlockingPool pool(1, 16);
@@ -163,6 +175,8 @@ std::string help_text() {
       "             apply pending database migrations and resources-file changes and exit;\n"
       "             changes that drop or retype stored data need --allow-destructive\n"
       "  openapi    print the OpenAPI 3.1 document of the API (RESOURCES_FILE included) and exit\n"
+      "  graphql-schema\n"
+      "             print the GraphQL schema (SDL) generated from RESOURCES_FILE and exit\n"
       "  admin create --email E --password-file FILE [--name N]\n"
       "             create an admin account (unless the email exists) and exit; the password is\n"
       "             the file's first line (--password-file - reads standard input; --password P\n"
@@ -199,7 +213,7 @@ int run_cli(const std::vector<std::string>& args) {
       return 0;
     }
     if (i == 0 && !a.starts_with("-")) {
-      if (a != "serve" && a != "migrate" && a != "openapi") {
+      if (a != "serve" && a != "migrate" && a != "openapi" && a != "graphql-schema") {
         std::cerr << "keel: unknown command '" << a << "' (see keel --help)\n";
         return 2;
       }
@@ -220,13 +234,16 @@ int run_cli(const std::vector<std::string>& args) {
     std::cerr << "keel: configuration error: " << e.what() << "\n";
     return 2;
   }
-  // `keel openapi` writes the document to stdout, where the log goes too: only problems, then.
-  if (command == "openapi" && (config.log_level == "info" || config.log_level == "debug")) config.log_level = "warn";
+  // `keel openapi` and `keel graphql-schema` write their document to stdout, where the log goes
+  // too: only problems, then.
+  const bool prints = command == "openapi" || command == "graphql-schema";
+  if (prints && (config.log_level == "info" || config.log_level == "debug")) config.log_level = "warn";
   auto access_logger = setup_logging(config);
 
   try {
     if (command == "admin") return admin_create(config, admin_args);
     if (command == "openapi") return print_openapi(config);
+    if (command == "graphql-schema") return print_graphql_schema(config);
     return command == "migrate" ? migrate(config, allow_destructive) : serve(config, std::move(access_logger));
   } catch (const ConfigError& e) {
     spdlog::critical("configuration error: {}", e.what());

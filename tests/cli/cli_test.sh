@@ -22,7 +22,7 @@ check "version exits 0" test $rc -eq 0
 check "version prints the version" contains "$out" "keel [0-9]"
 out=$("$keel" --help); rc=$?
 check "--help exits 0" test $rc -eq 0
-for opt in --port PORT --database-url DATABASE_URL --max-body-bytes MAX_BODY_BYTES --jwt-secret --threads migrate serve openapi; do
+for opt in --port PORT --database-url DATABASE_URL --max-body-bytes MAX_BODY_BYTES --jwt-secret --threads migrate serve openapi graphql-schema; do
   check "--help documents $opt" contains "$out" "$opt"
 done
 
@@ -66,6 +66,16 @@ check "openapi lists the tasks of the resources file" has_text "$out" '"/api/v1/
 check "openapi touches no database" test ! -e "$work/data"
 out=$(cd "$work" && RESOURCES_FILE="$repo/tests/integration/resources/every_type.yaml" "$keel" openapi 2>/dev/null)
 check "openapi follows RESOURCES_FILE" has_text "$out" '"/api/v1/items"'
+
+# graphql-schema prints the GraphQL SDL of the configured resources file (API.md §13), touching no database
+rm -rf "$work/data"
+out=$(cd "$work" && RESOURCES_FILE="$repo/resources.yaml" "$keel" graphql-schema 2>/dev/null); rc=$?
+check "graphql-schema exits 0" test $rc -eq 0
+check "graphql-schema prints the Query type" has_text "$out" 'type Query {'
+check "graphql-schema has the tasks connection of API.md §13" has_text "$out" 'tasks(filter: TaskFilter, sort: [TaskSort!], first: Int = 20, after: String): TaskConnection!'
+project_type=$(awk '/^type Project /,/^}/' <<<"$out")
+check "graphql-schema has the reverse relation Project.tasks" has_text "$project_type" 'tasks(filter: TaskFilter, sort: [TaskSort!], first: Int = 20, after: String): TaskConnection!'
+check "graphql-schema touches no database" test ! -e "$work/data"
 check "openapi follows RESOURCES_FILE (no tasks there)" lacks_text "$out" '"/api/v1/tasks"'
 
 # migrate applies once
