@@ -409,7 +409,7 @@ void App::start() {
 
   // Account e-mail: links point at PUBLIC_URL (or here, now that the port is known). The courier
   // sends what is queued at once (woken by each commit that queues mail), and looks every 2 s
-  // (mail other instances queued, rows whose back-off ended).
+  // (mail other instances queued, rows whose back-off ended): one statement when idle.
   account_mail_.set_public_url(public_url(config_, server_->port()));
   const Background::Waker courier =
       background_.every("mail courier", std::chrono::seconds(2), [this] { return mail_courier_.run(); });

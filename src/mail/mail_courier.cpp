@@ -49,24 +49,29 @@ Task<void> MailCourier::run() {
     next_cleanup_ = Steady::now() + std::chrono::minutes(10);
     co_await outbox_.forget_ended_before(system_ms() - kKeepEndedMs);
   }
-  std::int64_t waiting = co_await outbox_.pending();
-  queued_.set(waiting);
-  if (Steady::now() < next_try_) co_return;  // waiting out a back-off
+  // Idle, a run is one statement (the look for due rows): the outbox is counted for the gauge only
+  // when mail moved or waits out a back-off.
+  if (Steady::now() < next_try_) {
+    const std::int64_t waiting = co_await outbox_.pending();
+    queued_.set(waiting);
+    co_return;
+  }
+  bool moved = false;
   for (;;) {
     std::vector<OutboxItem> due = co_await outbox_.due(system_ms(), options_.batch);
     if (due.empty()) break;
+    moved = true;
+    bool went_on = true;
     for (OutboxItem& item : due) {
-      const bool went_on = co_await deliver(std::move(item));
-      if (!went_on) {
-        waiting = co_await outbox_.pending();
-        queued_.set(waiting);
-        co_return;
-      }
+      went_on = co_await deliver(std::move(item));
+      if (!went_on) break;
     }
-    if (static_cast<std::int64_t>(due.size()) < options_.batch) break;
+    if (!went_on || static_cast<std::int64_t>(due.size()) < options_.batch) break;
   }
-  waiting = co_await outbox_.pending();
-  queued_.set(waiting);
+  if (moved) {
+    const std::int64_t waiting = co_await outbox_.pending();
+    queued_.set(waiting);
+  }
 }
 
 Task<bool> MailCourier::deliver(OutboxItem item) {
