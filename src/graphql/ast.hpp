@@ -145,6 +145,7 @@ struct FragmentSpread {
 struct InlineFragment {
   Location location;
   std::optional<std::string> type_condition;
+  Location type_condition_location;  // of the type's name, when there is a condition
   std::vector<Directive> directives;
   std::vector<Selection> selection_set;
 };
@@ -177,6 +178,7 @@ struct FragmentDefinition {
   Location location;
   std::string name;
   std::string type_condition;
+  Location type_condition_location;  // of the type's name
   std::vector<Directive> directives;
   std::vector<Selection> selection_set;
 };

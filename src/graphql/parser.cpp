@@ -257,6 +257,7 @@ class Parser {
     inline_fragment.location = location;
     if (has_type_condition) {
       advance();
+      inline_fragment.type_condition_location = token_.location;
       inline_fragment.type_condition = name();
     }
     inline_fragment.directives = directives(false);
@@ -271,6 +272,7 @@ class Parser {
     if (peek_keyword("on")) unexpected();  // FragmentName: Name but not `on`
     fragment.name = name();
     expect_keyword("on");
+    fragment.type_condition_location = token_.location;
     fragment.type_condition = name();
     fragment.directives = directives(false);
     fragment.selection_set = selection_set();

@@ -1,5 +1,7 @@
 #include "graphql/schema.hpp"
 
+#include "graphql/introspection.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <set>
@@ -165,6 +167,33 @@ TypeRef type_ref(const Type& type) {
   return t;
 }
 
+std::string_view to_string(DirectiveLocation location) noexcept {
+  switch (location) {
+    case DirectiveLocation::kQuery: return "QUERY";
+    case DirectiveLocation::kMutation: return "MUTATION";
+    case DirectiveLocation::kSubscription: return "SUBSCRIPTION";
+    case DirectiveLocation::kField: return "FIELD";
+    case DirectiveLocation::kFragmentDefinition: return "FRAGMENT_DEFINITION";
+    case DirectiveLocation::kFragmentSpread: return "FRAGMENT_SPREAD";
+    case DirectiveLocation::kInlineFragment: return "INLINE_FRAGMENT";
+    case DirectiveLocation::kVariableDefinition: return "VARIABLE_DEFINITION";
+    case DirectiveLocation::kSchema: return "SCHEMA";
+    case DirectiveLocation::kScalar: return "SCALAR";
+    case DirectiveLocation::kObject: return "OBJECT";
+    case DirectiveLocation::kFieldDefinition: return "FIELD_DEFINITION";
+    case DirectiveLocation::kArgumentDefinition: return "ARGUMENT_DEFINITION";
+    case DirectiveLocation::kInterface: return "INTERFACE";
+    case DirectiveLocation::kUnion: return "UNION";
+    case DirectiveLocation::kEnum: return "ENUM";
+    case DirectiveLocation::kEnumValue: return "ENUM_VALUE";
+    case DirectiveLocation::kInputObject: return "INPUT_OBJECT";
+    case DirectiveLocation::kInputFieldDefinition: return "INPUT_FIELD_DEFINITION";
+  }
+  return "FIELD";
+}
+
+const InputValue* DirectiveDef::argument(std::string_view name) const noexcept { return by_name(arguments, name); }
+
 const InputValue* FieldDef::argument(std::string_view name) const noexcept { return by_name(arguments, name); }
 
 const FieldDef* NamedType::field(std::string_view name) const noexcept { return by_name(fields, name); }
@@ -188,7 +217,35 @@ Schema::Schema() {
   add_type(built_in_scalar("Float", "The `Float` scalar type represents signed double-precision fractional values as "
                                     "specified by [IEEE 754](https://en.wikipedia.org/wiki/IEEE_floating_point)."));
   add_type(built_in_scalar("Boolean", "The `Boolean` scalar type represents `true` or `false`."));
+  for (auto& type : introspection_types()) add_type(std::move(type));
+  directives_ = specified_directives();
+
+  typename_field_.name = "__typename";
+  typename_field_.description = "The name of the current Object type at runtime.";
+  typename_field_.type = non_null(named("String"));
+  typename_field_.binding.kind = Binding::Kind::kTypename;
+  schema_field_.name = "__schema";
+  schema_field_.description = "Access the current type schema of this server.";
+  schema_field_.type = non_null(named("__Schema"));
+  schema_field_.binding.kind = Binding::Kind::kSchema;
+  type_field_.name = "__type";
+  type_field_.description = "Request the type information of a single type.";
+  type_field_.type = named("__Type");
+  type_field_.arguments.push_back(InputValue{"name", {}, non_null(named("String")), std::nullopt});
+  type_field_.binding.kind = Binding::Kind::kType;
 }
+
+const FieldDef* Schema::selectable_field(const NamedType& parent, std::string_view name) const noexcept {
+  if (parent.kind != TypeKind::kObject) return nullptr;
+  if (name == typename_field_.name) return &typename_field_;
+  if (parent.name == query_) {
+    if (name == schema_field_.name) return &schema_field_;
+    if (name == type_field_.name) return &type_field_;
+  }
+  return parent.field(name);
+}
+
+const DirectiveDef* Schema::find_directive(std::string_view name) const noexcept { return by_name(directives_, name); }
 
 void Schema::add_type(NamedType type) {
   if (types_.count(type.name)) throw std::invalid_argument("GraphQL type " + type.name + " is defined twice");
@@ -242,6 +299,7 @@ std::vector<std::string> schema_problems(const Schema& schema) {
   if (!schema.mutation_type().empty()) root(schema.mutation_type(), "the mutation");
 
   for (const auto& [name, type] : schema.types()) {
+    if (type.built_in) continue;  // the spec's own scalars and introspection types (named __…)
     check_name(problems, name, "type " + name);
     if (name != type.name) problems.push_back("type " + type.name + " is kept under the name " + name);
     switch (type.kind) {

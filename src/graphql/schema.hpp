@@ -75,6 +75,9 @@ struct Binding {
     kDelete,    // Mutation: delete a record of `resource`
     kMe,        // Query: the signed-in user
     kUsers,     // Query: a page of users (admins)
+    kTypename,  // `__typename`, on every object type: the parent's type name
+    kSchema,    // Query.__schema: the schema itself, as a __Schema
+    kType,      // Query.__type(name:): the named type, as a __Type, or null
   };
   Kind kind = Kind::kProperty;
   std::string resource;  // the resource whose records the field yields ("users" for kUsers)
@@ -127,8 +130,48 @@ struct NamedType {
   const EnumValueDef* value(std::string_view name) const noexcept;
 };
 
+/// Where a directive may appear (spec's __DirectiveLocation), in the spec's order.
+enum class DirectiveLocation {
+  kQuery,
+  kMutation,
+  kSubscription,
+  kField,
+  kFragmentDefinition,
+  kFragmentSpread,
+  kInlineFragment,
+  kVariableDefinition,
+  kSchema,
+  kScalar,
+  kObject,
+  kFieldDefinition,
+  kArgumentDefinition,
+  kInterface,
+  kUnion,
+  kEnum,
+  kEnumValue,
+  kInputObject,
+  kInputFieldDefinition,
+};
+
+/// "QUERY", "FIELD", "INPUT_FIELD_DEFINITION"…, as introspection spells it.
+std::string_view to_string(DirectiveLocation location) noexcept;
+
+/// A directive the schema knows (spec's __Directive).
+struct DirectiveDef {
+  std::string name;  // without the `@`
+  std::string description;
+  std::vector<DirectiveLocation> locations;
+  std::vector<InputValue> arguments;
+  bool repeatable = false;
+
+  /// The argument of this name, or null.
+  const InputValue* argument(std::string_view name) const noexcept;
+};
+
 /// A whole type system: the named types, ordered by name (bytewise) for stable output, and the
-/// root operation types. Holds the five built-in scalars from the start.
+/// root operation types. Holds from the start what every GraphQL schema has: the five built-in
+/// scalars, the introspection types (`__Schema`, `__Type`, …, all `built_in`) and the directives
+/// `@include`, `@skip`, `@deprecated` and `@specifiedBy`.
 class Schema {
  public:
   Schema();
@@ -142,6 +185,14 @@ class Schema {
   const NamedType* find_type(std::string_view name) const noexcept;
   /// The field `field` of object type `type`, or null (also when `type` is no object type).
   const FieldDef* field_of(std::string_view type, std::string_view field) const noexcept;
+  /// The field a selection of `name` on object type `parent` means: one of its fields, or an
+  /// introspection meta-field (`__typename` on every object type, `__schema` and `__type` on the
+  /// query root), which introspection does not list among the type's fields. Null: none.
+  const FieldDef* selectable_field(const NamedType& parent, std::string_view name) const noexcept;
+  /// The directive of this name (without `@`), or null.
+  const DirectiveDef* find_directive(std::string_view name) const noexcept;
+  /// Every directive, the built-in ones first (@include, @skip, @deprecated, @specifiedBy).
+  const std::vector<DirectiveDef>& directives() const noexcept { return directives_; }
   /// Every type, by name.
   const std::map<std::string, NamedType, std::less<>>& types() const noexcept { return types_; }
   /// The query root type's name ("Query").
@@ -157,6 +208,10 @@ class Schema {
 
  private:
   std::map<std::string, NamedType, std::less<>> types_;
+  std::vector<DirectiveDef> directives_;
+  FieldDef typename_field_;
+  FieldDef schema_field_;
+  FieldDef type_field_;
   std::string query_;
   std::string mutation_;
 };

@@ -310,7 +310,10 @@ class Builder {
 
   Schema build() {
     for (const auto name : kKeelTypes) type_owners_.emplace(name, fmt::format("keel's own type {}", name));
-    for (const auto& [name, type] : schema_.types()) type_owners_[name] = fmt::format("built-in scalar {}", name);
+    for (const auto& [name, type] : schema_.types()) {
+      type_owners_[name] =
+          fmt::format("{} {}", type.kind == TypeKind::kScalar ? "built-in scalar" : "introspection type", name);
+    }
     query_owners_ = {{"me", "keel's Query.me"}, {"users", "keel's Query.users"}};
     for (const Resource& r : model_.resources()) plan(r);
     schema_.add_type(page_info());

@@ -365,6 +365,7 @@ TEST(GraphqlSchemaBuilder, UsersFollowSection4) {
 TEST(GraphqlSchemaBuilder, EveryTypeAndFieldHasADescription) {
   for (const Schema* s : {&default_schema(), &every_type_schema()}) {
     for (const auto& [name, t] : s->types()) {
+      if (name.starts_with("__")) continue;  // introspection: graphql-js describes only some fields
       EXPECT_FALSE(t.description.empty()) << name;
       for (const auto& f : t.fields) EXPECT_FALSE(f.description.empty()) << name << "." << f.name;
       for (const auto& f : t.input_fields) EXPECT_FALSE(f.description.empty()) << name << "." << f.name;

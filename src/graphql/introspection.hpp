@@ -1,0 +1,21 @@
+#pragma once
+
+#include <vector>
+
+#include "graphql/schema.hpp"
+
+// What every schema holds besides its own types (spec §4 and §3.13, October 2021 edition): the
+// introspection types and the specified directives, with graphql-js's (v16) descriptions so an
+// introspection result reads like graphql-js's. Schema's constructor adds them.
+
+namespace keel::graphql {
+
+/// `__Schema`, `__Type`, `__Field`, `__InputValue`, `__EnumValue`, `__Directive`, `__TypeKind`,
+/// `__DirectiveLocation`, each marked `built_in` (SDL leaves them out).
+std::vector<NamedType> introspection_types();
+
+/// `@include(if: Boolean!)`, `@skip(if: Boolean!)`, `@deprecated(reason: String = "No longer
+/// supported")`, `@specifiedBy(url: String!)`, in graphql-js's order.
+std::vector<DirectiveDef> specified_directives();
+
+}  // namespace keel::graphql
