@@ -207,18 +207,22 @@ function readMessage(file) {
 
 /**
  * The token of the newest mail to `to` in `folder` (a data folder's mail/, or a Maildir's new/)
- * whose text links to `/<page>?token=`, waiting up to `timeoutMs` for one to arrive.
+ * whose text links to `/<page>?token=`, once at least `atLeast` such mails are there (the newest
+ * link is the one that works: wait for the mail you caused, not an earlier one), waiting up to
+ * `timeoutMs`.
  */
-async function mailedToken(folder, to, page, timeoutMs = 10000) {
+async function mailedToken(folder, to, page, { atLeast = 1, timeoutMs = 10000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const names = fs.existsSync(folder) ? fs.readdirSync(folder).filter((n) => !n.startsWith('.')).sort() : [];
-    for (const name of names.reverse()) {  // newest first: the names start with the time
+    const tokens = [];  // oldest first: the names start with the time
+    for (const name of names) {
       const message = readMessage(path.join(folder, name));
       const m = message.to.includes(to.toLowerCase()) && message.text.match(new RegExp(`/${page}\\?token=([A-Za-z0-9_-]+)`));
-      if (m) return m[1];
+      if (m) tokens.push(m[1]);
     }
-    if (Date.now() > deadline) throw new Error(`no mail linking to /${page} for ${to} in ${folder} within ${timeoutMs} ms`);
+    if (tokens.length >= atLeast) return tokens[tokens.length - 1];
+    if (Date.now() > deadline) throw new Error(`not ${atLeast} mail(s) linking to /${page} for ${to} in ${folder} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
