@@ -68,23 +68,9 @@ EOF
   chmod 755 "$ctl"
 }
 
-# 3. Start it on a free port; a port taken between the check and the bind gets another try.
+# 3. Start it on a free port.
 mkdir -p "$maildir/tmp" "$maildir/new" "$maildir/cur"
-started=""
-port=""
-for _attempt in 1 2 3 4 5; do
-  pick_port port 20000 25001 || exit 1
-  write_ctl "$port"
-  if "$ctl" start; then
-    started=1
-    break
-  fi
-done
-if [ -z "$started" ]; then
-  echo "keel: SMTP test server failed to start ($tmp); its log:" >&2
-  tail -n 30 "$tmp/smtp.log" >&2 2>/dev/null || true
-  exit 1
-fi
+start_on_free_port write_ctl "$ctl" "SMTP test server" "$tmp/smtp.log"
 
 # 4. The command; cleanup (the EXIT trap) passes its exit code on.
 export KEEL_TEST_SMTP_URL="smtp://127.0.0.1:$port"

@@ -29,6 +29,23 @@ pick_port() {
   done
 }
 
+# Starts a server on a free port: up to 5 times, picks a port into the variable `port`, calls the
+# function named <write_ctl> with it (it writes the control script) and runs `<ctl> start`; a port
+# taken between the check and the bind gets another try. On failure prints <what> and the tail of
+# <log>, and exits.
+start_on_free_port() {
+  local write_ctl=$1 ctl=$2 what=$3 log=$4 _attempt
+  port=""
+  for _attempt in 1 2 3 4 5; do
+    pick_port port 20000 25001 || exit 1
+    "$write_ctl" "$port"
+    "$ctl" start && return 0
+  done
+  echo "keel: $what failed to start; its log ($log):" >&2
+  tail -n 30 "$log" >&2 2>/dev/null || true
+  exit 1
+}
+
 # Runs the function named <cleanup> once on any exit of the script, keeping the script's exit code;
 # INT, TERM and HUP exit (130, 143, 129) through it too. <cleanup> must not fail the exit: its
 # errors are ignored.

@@ -193,6 +193,23 @@ struct Document {
 /// "query", "mutation" or "subscription".
 std::string_view to_string(OperationType type) noexcept;
 
+/// A type reference as GraphQL writes it, e.g. `[Int!]!`: for the AST's Type and the schema's
+/// TypeRef alike (a name, or a list `of_type`, and `non_null`).
+template <class T>
+std::string type_text(const T& type) {
+  std::string text;
+  if (type.is_list()) {
+    // Appended piece by piece: GCC 12 sees a false -Wrestrict in "[" + std::string&&.
+    text += '[';
+    text += type_text(*type.of_type);
+    text += ']';
+  } else {
+    text = type.name;
+  }
+  if (type.non_null) text += '!';
+  return text;
+}
+
 /// The type as GraphQL writes it, e.g. `[Int!]!`.
 std::string to_string(const Type& type);
 

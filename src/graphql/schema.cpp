@@ -148,17 +148,7 @@ TypeRef non_null(TypeRef type) {
 }
 
 std::string to_string(const TypeRef& type) {
-  std::string text;
-  if (type.is_list()) {
-    // Appended piece by piece: GCC 12 sees a false -Wrestrict in "[" + std::string&&.
-    text += '[';
-    text += to_string(*type.of_type);
-    text += ']';
-  } else {
-    text = type.name;
-  }
-  if (type.non_null) text += '!';
-  return text;
+  return type_text(type);
 }
 
 TypeRef type_ref(const Type& type) {
