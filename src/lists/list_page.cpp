@@ -29,7 +29,7 @@ Statement count_statement(const storage::SqlDialect& dialect, const Source& sour
 Task<Page> fetch_page(storage::Database& db, Source source, const ListQuery& q, const CursorCodec& cursors,
                       CountCache* totals) {
   Statement rows = page_statement(db.dialect(), source, q);
-  const bool counts = !q.keyset && q.total;
+  const bool counts = q.total && (!q.keyset || q.total_with_cursor);
   // With kept totals, the data's version is read with the page, in one trip (one hop to the
   // blocking pool, one PostgreSQL round trip): a list between writes costs no more than that.
   std::vector<storage::Statement> reads;

@@ -159,6 +159,50 @@ std::vector<storage::Value> CursorCodec::decode(const std::string& scope, std::s
   return out;
 }
 
+std::optional<Filter> make_filter(const Column& column, Op op, const std::vector<std::string_view>& texts,
+                                  std::string& why) {
+  why = operator_problem(column, op);
+  if (!why.empty()) return std::nullopt;
+  Filter f{&column, op, {}};
+  if (op == Op::kExists) {
+    if (texts.size() != 1 || (texts[0] != "true" && texts[0] != "false")) {
+      why = "must be true or false";
+      return std::nullopt;
+    }
+    f.values.emplace_back(std::int64_t{texts[0] == "true"});
+  } else if (op == Op::kIn || op == Op::kNin) {
+    if (texts.size() > kMaxInValues) {
+      why = "takes at most 100 values";
+      return std::nullopt;
+    }
+    for (auto text : texts) {
+      auto v = typed(column, text, why);
+      if (!v) return std::nullopt;
+      f.values.push_back(std::move(*v));
+    }
+  } else if (texts.size() != 1) {
+    why = "takes one value";
+    return std::nullopt;
+  } else if (op == Op::kContains || op == Op::kStartsWith) {
+    // '%' and '_' mean themselves in contains/startsWith.
+    const std::string escaped = storage::like_escaped(texts[0]);
+    f.values.emplace_back(op == Op::kContains ? "%" + escaped + "%" : escaped + "%");
+  } else {
+    auto v = typed(column, texts[0], why);
+    if (!v) return std::nullopt;
+    f.values.push_back(std::move(*v));
+  }
+  return f;
+}
+
+// Ties go by id in the direction of the last key, so that one index ending in id serves the
+// whole order in a single scan (sort=-priority: priority DESC, id DESC).
+void add_tie_break(ListQuery& q, const Catalog& catalog) {
+  if (std::any_of(q.sort.begin(), q.sort.end(), [](const SortKey& k) { return k.column->name == "id"; })) return;
+  const bool descending = !q.sort.empty() && q.sort.back().descending;
+  q.sort.push_back({catalog.find("id"), descending});
+}
+
 ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>>& params, const Catalog& catalog,
                            const CursorCodec& cursors, const ListOptions& options) {
   ListQuery q;
@@ -254,35 +298,17 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       details[key] = "is not a field or list parameter";
       continue;
     }
-    if (auto problem = operator_problem(*column, op); !problem.empty()) {
-      details[key] = problem;
-      continue;
-    }
-    Filter f{column, op, {}};
     std::string why;
-    if (op == Op::kExists) {
-      if (value != "true" && value != "false") why = "must be true or false";
-      else f.values.emplace_back(std::int64_t{value == "true"});
-    } else if (op == Op::kIn || op == Op::kNin) {
-      const auto items = split(value, ',');
-      if (items.size() > kMaxInValues) why = "takes at most 100 values";
-      for (auto item : items) {
-        if (!why.empty()) break;
-        if (auto v = typed(*column, item, why)) f.values.push_back(std::move(*v));
-      }
-    } else if (op == Op::kContains || op == Op::kStartsWith) {
-      // '%' and '_' mean themselves in contains/startsWith.
-      const std::string escaped = storage::like_escaped(value);
-      f.values.emplace_back(op == Op::kContains ? "%" + escaped + "%" : escaped + "%");
-    } else if (auto v = typed(*column, value, why)) {
-      f.values.push_back(std::move(*v));
-    }
-    if (!why.empty()) {
+    std::vector<std::string_view> texts;
+    if (op == Op::kIn || op == Op::kNin) texts = split(value, ',');
+    else texts.push_back(value);
+    std::optional<Filter> f = make_filter(*column, op, texts, why);
+    if (!f) {
       details[key] = why;
       continue;
     }
     signature.push_back(key + '=' + value);
-    q.filters.push_back(std::move(f));
+    q.filters.push_back(std::move(*f));
   }
 
   if (sort) {
@@ -301,12 +327,7 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       }
     }
   }
-  // Ties go by id in the direction of the last key, so that one index ending in id serves
-  // the whole order in a single scan (sort=-priority: priority DESC, id DESC).
-  if (std::none_of(q.sort.begin(), q.sort.end(), [](const SortKey& k) { return k.column->name == "id"; })) {
-    const bool descending = !q.sort.empty() && q.sort.back().descending;
-    q.sort.push_back({catalog.find("id"), descending});
-  }
+  add_tie_break(q, catalog);
   if (page && cursor) details["cursor"] = "use either page or cursor, not both";
 
   std::sort(signature.begin(), signature.end());
@@ -332,36 +353,44 @@ std::string ListSql::comparable(const Column& c) const {
   return c.sql;
 }
 
+std::string ListSql::condition(const Filter& f) {
+  const Column& c = *f.column;
+  switch (f.op) {
+    case Op::kEq: return c.sql + " = " + param(f.values[0]);
+    case Op::kNe: return dialect_.distinct_from(c.sql, param(f.values[0]));
+    case Op::kGt: return comparable(c) + " > " + param(f.values[0]);
+    case Op::kGte: return comparable(c) + " >= " + param(f.values[0]);
+    case Op::kLt: return comparable(c) + " < " + param(f.values[0]);
+    case Op::kLte: return comparable(c) + " <= " + param(f.values[0]);
+    case Op::kIn:
+    case Op::kNin: {
+      std::string list;
+      for (const auto& v : f.values) list += (list.empty() ? "" : ", ") + param(v);
+      return f.op == Op::kIn ? c.sql + " IN (" + list + ")"
+                             : "(" + c.sql + " NOT IN (" + list + ") OR " + c.sql + " IS NULL)";
+    }
+    case Op::kContains:
+    case Op::kStartsWith: return dialect_.like_ignoring_case(c.sql, param(f.values[0]));
+    case Op::kExists: return c.sql + (std::get<std::int64_t>(f.values[0]) ? " IS NOT NULL" : " IS NULL");
+  }
+  return "1 = 0";  // every Op is handled above
+}
+
+// A group in parentheses; an empty one holds for AND ("1 = 1") and fails for OR ("1 = 0"),
+// as an empty conjunction and an empty disjunction do.
+std::string ListSql::group(const FilterGroup& g) {
+  const char* join = g.any ? " OR " : " AND ";
+  std::string out;
+  for (const Filter& f : g.filters) out += (out.empty() ? "" : join) + condition(f);
+  for (const FilterGroup& sub : g.groups) out += (out.empty() ? "" : join) + group(sub);
+  if (out.empty()) return g.any ? "1 = 0" : "1 = 1";
+  return "(" + out + ")";
+}
+
 std::string ListSql::filters(const ListQuery& q) {
   std::string out;
-  for (const Filter& f : q.filters) {
-    const Column& c = *f.column;
-    std::string clause;
-    switch (f.op) {
-      case Op::kEq: clause = c.sql + " = " + param(f.values[0]); break;
-      case Op::kNe: clause = dialect_.distinct_from(c.sql, param(f.values[0])); break;
-      case Op::kGt: clause = comparable(c) + " > " + param(f.values[0]); break;
-      case Op::kGte: clause = comparable(c) + " >= " + param(f.values[0]); break;
-      case Op::kLt: clause = comparable(c) + " < " + param(f.values[0]); break;
-      case Op::kLte: clause = comparable(c) + " <= " + param(f.values[0]); break;
-      case Op::kIn:
-      case Op::kNin: {
-        std::string list;
-        for (const auto& v : f.values) list += (list.empty() ? "" : ", ") + param(v);
-        clause = f.op == Op::kIn ? c.sql + " IN (" + list + ")"
-                                 : "(" + c.sql + " NOT IN (" + list + ") OR " + c.sql + " IS NULL)";
-        break;
-      }
-      case Op::kContains:
-      case Op::kStartsWith:
-        clause = dialect_.like_ignoring_case(c.sql, param(f.values[0]));
-        break;
-      case Op::kExists:
-        clause = c.sql + (std::get<std::int64_t>(f.values[0]) ? " IS NOT NULL" : " IS NULL");
-        break;
-    }
-    out += (out.empty() ? "" : " AND ") + clause;
-  }
+  for (const Filter& f : q.filters) out += (out.empty() ? "" : " AND ") + condition(f);
+  for (const FilterGroup& g : q.groups) out += (out.empty() ? "" : " AND ") + group(g);
   return out;
 }
 

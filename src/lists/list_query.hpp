@@ -48,6 +48,20 @@ struct Filter {
   std::vector<storage::Value> values;  // one, or several for in/nin; exists: 1 or 0
 };
 
+/// Conditions combined: all must hold (`any` false), or at least one (`any` true). GraphQL's
+/// `and`/`or` filters; REST's query parameters only ever make ListQuery::filters.
+struct FilterGroup {
+  bool any = false;
+  std::vector<Filter> filters;
+  std::vector<FilterGroup> groups;
+};
+
+/// A filter of `column` with operator `op` and its values as text (one, or several for in/nin;
+/// "true"/"false" for exists), each typed by the rules REST's query parameters follow. nullopt,
+/// with `why` saying what is wrong, when the operator does not apply or a value does not fit.
+std::optional<Filter> make_filter(const Column& column, Op op, const std::vector<std::string_view>& texts,
+                                  std::string& why);
+
 struct SortKey {
   const Column* column;
   bool descending = false;
@@ -60,16 +74,22 @@ inline constexpr std::int64_t kMaxLimit = 100;
 /// every value typed by it.
 struct ListQuery {
   std::vector<Filter> filters;
+  std::vector<FilterGroup> groups;  // each must hold too (GraphQL's and/or)
   std::vector<SortKey> sort;  // always ends with id, the tie-break
   std::int64_t limit = kDefaultLimit;
   std::int64_t page = 1;
   bool keyset = false;                      // a cursor was given: no totals
   bool total = true;                        // total=false: offset pages skip the count
+  bool total_with_cursor = false;           // count with a cursor too (GraphQL's totalCount)
   std::vector<storage::Value> after;        // the cursor's sort position (keyset only)
   std::vector<std::string> fields;          // empty: every field
   std::vector<std::string> expand;          // ref fields to replace by their records
   std::string scope;                        // what a cursor of this query is bound to
 };
+
+/// Ends `q.sort` with the tie-break on id, in the direction of the last key (REST and GraphQL
+/// order pages alike).
+void add_tie_break(ListQuery& q, const Catalog& catalog);
 
 /// Signs and checks cursors: opaque, tamper-evident, bound to one query and caller.
 class CursorCodec {
@@ -113,6 +133,8 @@ class ListSql {
   std::string param(storage::Value v);
 
  private:
+  std::string condition(const Filter& f);
+  std::string group(const FilterGroup& g);
   std::string comparable(const Column& c) const;
 
   const storage::SqlDialect& dialect_;
