@@ -280,6 +280,8 @@ void append_record_json(std::string& out, const Resource& r, const std::vector<s
   out += '}';
 }
 
+void append_value_json(std::string& out, FieldType type, const storage::Value& v) { append_value(out, type, v); }
+
 std::string record_json(const Resource& r, const std::vector<storage::Value>& row) {
   std::string out;
   out.reserve(256);

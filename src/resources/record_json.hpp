@@ -35,6 +35,10 @@ using Expansions = std::map<std::string, std::map<std::string, std::string>>;  /
 void append_record_json(std::string& out, const Resource& r, const std::vector<storage::Value>& row,
                         const std::vector<std::string>& fields = {}, const Expansions* expansions = nullptr);
 
+/// Appends one stored value as the record's JSON shows it (a boolean as true/false, a json field
+/// as its stored JSON, a datetime as its text, null as null): GraphQL writes fields one by one.
+void append_value_json(std::string& out, FieldType type, const storage::Value& v);
+
 /// The record's JSON object as a string.
 std::string record_json(const Resource& r, const std::vector<storage::Value>& row);
 

@@ -9,6 +9,7 @@
 
 #include "cache/read_cache.hpp"
 #include "core/error.hpp"
+#include "core/ids.hpp"
 #include "lists/list_page.hpp"
 #include "lists/list_shape.hpp"
 
@@ -35,7 +36,7 @@ bool owns(const std::optional<Principal>& caller, const Row& row, const Resource
 }
 
 // Whether the caller may see this record at all; records they may not are "not found".
-bool readable(const Resource& r, const std::optional<Principal>& caller, const Row& row) {
+bool may_read(const Resource& r, const std::optional<Principal>& caller, const Row& row) {
   const Reach reach = reach_of(r.decl.access.at(Operation::kRead), caller);
   return reach == Reach::kAll || (reach == Reach::kOwn && owns(caller, row, r));
 }
@@ -275,6 +276,103 @@ Task<Rendered> ResourceService::get(const Resource& r, std::optional<Principal> 
   co_return out;
 }
 
+Task<std::optional<Row>> ResourceService::find(const Resource& r, std::optional<Principal> caller, std::string id) {
+  const Reach reach = require(r, Operation::kRead, caller);
+  std::optional<Row> row = co_await store_.find(r, std::move(id));
+  if (row && reach == Reach::kOwn && !owns(caller, *row, r)) row.reset();
+  co_return row;
+}
+
+Task<lists::Page> ResourceService::page(const Resource& r, std::optional<Principal> caller, lists::ListQuery q) {
+  const Reach reach = require(r, Operation::kList, caller);
+  lists::Source source{r.table, r.select_list, {}, {}};
+  if (reach == Reach::kOwn) {
+    source.where = "owner_id = $1";
+    source.params.emplace_back(caller->user_id);
+  }
+  lists::Page page = co_await lists::fetch_page(store_.database(), std::move(source), q, cursors_, totals_);
+  if (indexes_) {
+    std::vector<std::string> scope;
+    if (reach == Reach::kOwn) scope.emplace_back("ownerId");
+    indexes_->observe(r, lists::shape_of(q, scope), page.rows_time);
+  }
+  co_return page;
+}
+
+Task<std::vector<Row>> ResourceService::readable(const Resource& r, std::optional<Principal> caller,
+                                                 std::vector<std::string> ids) {
+  const Reach reach = reach_of(r.decl.access.at(Operation::kRead), caller);
+  if (reach == Reach::kNone || ids.empty()) co_return std::vector<Row>{};
+  std::optional<std::string> owner;
+  if (reach == Reach::kOwn) owner = caller->user_id;
+  co_return co_await store_.find_many(r, std::move(ids), std::move(owner));
+}
+
+Task<std::map<std::string, RefPage>> ResourceService::pages_by_ref(const Resource& r, std::optional<Principal> caller,
+                                                                   std::size_t field, std::vector<std::string> parents,
+                                                                   lists::ListQuery q) {
+  const Reach reach = require(r, Operation::kList, caller);
+  std::map<std::string, RefPage> out;
+  const lists::Column& ref = *r.catalog.find(r.decl.fields.at(field).name);
+  storage::Params params;
+  std::string in;
+  for (std::string& id : parents) {
+    if (!is_uuid(id) || out.count(id)) continue;
+    out[id];
+    params.emplace_back(std::move(id));
+    in += (in.empty() ? "$" : ", $") + std::to_string(params.size());
+  }
+  if (out.empty()) co_return out;
+  if (reach == Reach::kOwn) {
+    params.emplace_back(caller->user_id);
+    in += ") AND owner_id = $" + std::to_string(params.size());
+  } else {
+    in += ')';
+  }
+  const std::string scope = ref.sql + " IN (" + in;  // "<ref> IN ($1, ...) [AND owner_id = $n]"
+  storage::Database& db = store_.database();
+
+  // Each parent's page is the first limit + 1 rows of its partition in the list's order: one
+  // statement for every parent (the extra row says whether another page follows).
+  std::vector<storage::Statement> reads;
+  {
+    storage::Params p = params;
+    lists::ListSql sql(db.dialect(), p);
+    const std::string where = lists::where_all({scope, sql.filters(q), sql.after(q)});
+    std::string text = "SELECT * FROM (SELECT " + r.select_list + ", ROW_NUMBER() OVER (PARTITION BY " + ref.sql +
+                       " ORDER BY " + sql.order_by(q) + ") AS keel_rank FROM " + r.table + " WHERE " + where +
+                       ") AS ranked WHERE keel_rank <= " + std::to_string(q.limit + 1) + " ORDER BY keel_rank";
+    reads.push_back({std::move(text), std::move(p)});
+  }
+  if (q.total) {
+    storage::Params p = params;
+    lists::ListSql sql(db.dialect(), p);
+    std::string text = "SELECT " + ref.sql + ", count(*) FROM " + r.table + " WHERE " +
+                       lists::where_all({scope, sql.filters(q)}) + " GROUP BY " + ref.sql;
+    reads.push_back({std::move(text), std::move(p)});
+  }
+  std::vector<storage::Result> results = co_await db.query_all(std::move(reads));
+  for (Row& row : results.front().rows) {
+    row.pop_back();  // keel_rank
+    RefPage& page = out[std::get<std::string>(row[ref.row_index])];
+    if (static_cast<std::int64_t>(page.rows.size()) == q.limit) {
+      if (!page.next_cursor) {
+        std::vector<storage::Value> position;
+        for (const lists::SortKey& k : q.sort) position.push_back(page.rows.back()[k.column->row_index]);
+        page.next_cursor = cursors_.encode(q.scope, position);
+      }
+      continue;
+    }
+    page.rows.push_back(std::move(row));
+  }
+  if (q.total) {
+    for (const Row& row : results.back().rows) {
+      out[std::get<std::string>(row[0])].total = std::get<std::int64_t>(row[1]);
+    }
+  }
+  co_return out;
+}
+
 // A ref must name a record that exists and that the caller may read (API.md §5).
 Task<void> ResourceService::check_refs(storage::Transaction& tx, const Resource& r,
                                        const std::optional<Principal>& caller,
@@ -296,6 +394,11 @@ Task<void> ResourceService::check_refs(storage::Transaction& tx, const Resource&
 
 Task<Rendered> ResourceService::create(const Resource& r, std::optional<Principal> caller,
                                        boost::json::object body) {
+  const Row stored = co_await create_row(r, std::move(caller), std::move(body));
+  co_return render(r, stored);
+}
+
+Task<Row> ResourceService::create_row(const Resource& r, std::optional<Principal> caller, boost::json::object body) {
   require(r, Operation::kCreate, caller);
   std::vector<storage::Value> values = parse_create(r, body);
   std::optional<std::string> owner;
@@ -321,18 +424,24 @@ Task<Rendered> ResourceService::create(const Resource& r, std::optional<Principa
     if (!co_await store_.user_exists(*owner)) throw Error::unauthorized("The access token's user does not exist");
     std::rethrow_exception(conflict);
   }
-  co_return render(r, stored);
+  co_return stored;
 }
 
 Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principal> caller, std::string id,
                                        boost::json::object body, std::optional<std::string> if_match) {
+  const Row stored = co_await update_row(r, std::move(caller), std::move(id), std::move(body), std::move(if_match));
+  co_return render(r, stored);
+}
+
+Task<Row> ResourceService::update_row(const Resource& r, std::optional<Principal> caller, std::string id,
+                                      boost::json::object body, std::optional<std::string> if_match) {
   const Reach reach = require(r, Operation::kUpdate, caller);
   const FieldValues changes = parse_patch(r, body);
   Row stored;
   const std::vector<std::string> touched{r.decl.name};
   co_await write([&](storage::Transaction& tx) -> Task<void> {
     const std::optional<Row> current = co_await store_.find_for_update(tx, r, id);
-    if (!current || !readable(r, caller, *current)) throw Error::not_found("No such record");
+    if (!current || !may_read(r, caller, *current)) throw Error::not_found("No such record");
     if (reach == Reach::kOwn && !owns(caller, *current, r)) deny(caller);
     check_if_match(if_match, r, *current);
     std::vector<const storage::Value*> refs;
@@ -343,7 +452,7 @@ Task<Rendered> ResourceService::update(const Resource& r, std::optional<Principa
     event.previous = record_json(r, *current);
     co_await events_.record(tx, std::move(event));
   }, touched);
-  co_return render(r, stored);
+  co_return stored;
 }
 
 Task<void> ResourceService::remove(const Resource& r, std::optional<Principal> caller, std::string id,
@@ -351,7 +460,7 @@ Task<void> ResourceService::remove(const Resource& r, std::optional<Principal> c
   const Reach reach = require(r, Operation::kDelete, caller);
   co_await write([&](storage::Transaction& tx) -> Task<void> {
     const std::optional<Row> current = co_await store_.find_for_update(tx, r, id);
-    if (!current || !readable(r, caller, *current)) throw Error::not_found("No such record");
+    if (!current || !may_read(r, caller, *current)) throw Error::not_found("No such record");
     if (reach == Reach::kOwn && !owns(caller, *current, r)) deny(caller);
     check_if_match(if_match, r, *current);
     // The events first, while the records are still there to be read: a delete that fails (a

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -12,6 +14,7 @@
 #include "core/principal.hpp"
 #include "events/event_log.hpp"
 #include "lists/count_cache.hpp"
+#include "lists/list_page.hpp"
 #include "lists/list_query.hpp"
 #include "resources/list_indexes.hpp"
 #include "resources/resource_model.hpp"
@@ -42,6 +45,13 @@ struct RenderedList {
   std::string json;
 };
 
+/// One parent's page of a reverse relation (GraphQL's `Project.tasks`).
+struct RefPage {
+  std::vector<Row> rows;
+  std::optional<std::string> next_cursor;  // when more follow
+  std::int64_t total = 0;                  // every match of this parent, when counted
+};
+
 /// The rules of resources: access, ref checks, conditional requests and atomic writes.
 /// Errors are keel::Error: UNAUTHORIZED/FORBIDDEN by the access rules, NOT_FOUND for records the
 /// caller may not read, VALIDATION_ERROR, PRECONDITION_FAILED, CONFLICT.
@@ -68,6 +78,30 @@ class ResourceService {
   /// Deletes a record; `if_match` as for update.
   Task<void> remove(const Resource& r, std::optional<Principal> caller, std::string id,
                     std::optional<std::string> if_match);
+
+  // The same rules for GraphQL, on rows rather than rendered JSON. The read cache is not used.
+
+  /// The record if the caller may read it; nullopt when it is absent or not theirs. Throws the
+  /// read rule's 401/403.
+  Task<std::optional<Row>> find(const Resource& r, std::optional<Principal> caller, std::string id);
+  /// A page of records the caller may list (the owner rule inside the SQL), for a query built
+  /// by the caller (GraphQL's arguments). Throws the list rule's 401/403, database errors.
+  Task<lists::Page> page(const Resource& r, std::optional<Principal> caller, lists::ListQuery q);
+  /// Of `ids`, the records of `r` the caller may read, in one statement (none when the read
+  /// rule grants the caller nothing): what GraphQL shows for refs, null for the others.
+  Task<std::vector<Row>> readable(const Resource& r, std::optional<Principal> caller, std::vector<std::string> ids);
+  /// For each of `parents`, the page of records of `r` whose ref field `field` (a field index)
+  /// holds the parent's id, filtered, sorted and after q's cursor; with q.total, each parent's
+  /// count of matches. One statement for the pages (and one for the counts), whatever the number
+  /// of parents. Throws the list rule's 401/403.
+  Task<std::map<std::string, RefPage>> pages_by_ref(const Resource& r, std::optional<Principal> caller,
+                                                    std::size_t field, std::vector<std::string> parents,
+                                                    lists::ListQuery q);
+  /// create() returning the stored row.
+  Task<Row> create_row(const Resource& r, std::optional<Principal> caller, boost::json::object body);
+  /// update() returning the stored row.
+  Task<Row> update_row(const Resource& r, std::optional<Principal> caller, std::string id, boost::json::object body,
+                       std::optional<std::string> if_match);
 
   /// Inside `tx`, before a user is deleted: records an event for each record the deletion
   /// takes with it (the user's own records, and what their onDelete rules delete or set to

@@ -61,6 +61,12 @@ Task<UserPage> UserService::list(Principal caller, std::vector<std::pair<std::st
   co_return UserPage{std::move(users), std::move(query), std::move(page)};
 }
 
+Task<UserPage> UserService::list(Principal caller, lists::ListQuery query) {
+  require_admin(caller);
+  auto [users, page] = co_await users_.list(query, cursors_, totals_);
+  co_return UserPage{std::move(users), std::move(query), std::move(page)};
+}
+
 Task<User> UserService::create(Principal caller, NewUser input) {
   require_admin(caller);
   std::string hash = co_await passwords_.hash(std::move(input.password));

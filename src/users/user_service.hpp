@@ -68,6 +68,8 @@ class UserService {
 
   /// Admins only (403 otherwise).
   Task<UserPage> list(Principal caller, std::vector<std::pair<std::string, std::string>> params);
+  /// The same for a query built by the caller over users_catalog() (GraphQL's arguments).
+  Task<UserPage> list(Principal caller, lists::ListQuery query);
   /// Admins only; 409 when the email is taken.
   Task<User> create(Principal caller, NewUser input);
   /// Admins, or the user themself (403 for others); 404 when absent.
