@@ -6,7 +6,11 @@
 
 namespace keel::http {
 
-QueryParams QueryParams::parse(std::string_view raw) {
+QueryParams QueryParams::parse(std::string_view raw) { return parse_query(raw, false); }
+
+QueryParams QueryParams::parse_form(std::string_view raw) { return parse_query(raw, true); }
+
+QueryParams QueryParams::parse_query(std::string_view raw, bool plus_as_space) {
   QueryParams out;
   if (raw.empty()) return out;
   // Clients send list filters as field[op]=v with the brackets raw (RFC 3986 wants them
@@ -28,8 +32,9 @@ QueryParams QueryParams::parse(std::string_view raw) {
   }
   for (auto param : *parsed) {
     if (param.key.empty()) continue;  // "?&" or "?=x": nothing a route could ask for
-    std::string key = param.key.decode();
-    std::string value = param.has_value ? param.value.decode() : std::string();
+    const boost::urls::encoding_opts opts(plus_as_space);
+    std::string key = param.key.decode(opts);
+    std::string value = param.has_value ? param.value.decode(opts) : std::string();
     out.params_.emplace_back(std::move(key), std::move(value));
   }
   return out;

@@ -18,6 +18,9 @@ class QueryParams {
  public:
   /// Parses a raw query string (without '?'); throws Error::validation on bad percent-encoding.
   static QueryParams parse(std::string_view raw);
+  /// The same for an HTML-form-style query (application/x-www-form-urlencoded), where `+` is a
+  /// space: GraphQL's GET parameters, as URLSearchParams writes them.
+  static QueryParams parse_form(std::string_view raw);
 
   /// The first value of `name`, if present.
   std::optional<std::string_view> get(std::string_view name) const noexcept;
@@ -27,6 +30,8 @@ class QueryParams {
   std::size_t size() const noexcept { return params_.size(); }
 
  private:
+  static QueryParams parse_query(std::string_view raw, bool plus_as_space);
+
   std::vector<std::pair<std::string, std::string>> params_;
 };
 

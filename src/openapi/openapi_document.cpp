@@ -255,7 +255,11 @@ json::object operation(const DocumentedRoute& route) {
       responses["304"] = json::object{{"description", reason(304)}};
       continue;
     }
-    responses[std::to_string(status)] = json::object{{"description", reason(status)}, {"content", json_content(schema_ref("Error"))}};
+    json::object schema = schema_ref("Error");
+    if (!doc.error_response.empty()) {
+      schema = json::object{{"anyOf", json::array{schema_ref("Error"), schema_ref(doc.error_response)}}};
+    }
+    responses[std::to_string(status)] = json::object{{"description", reason(status)}, {"content", json_content(schema)}};
   }
   responses["5XX"] = json::object{{"description", "Server error, or a dependency is down (503, Retry-After)"},
                                   {"content", json_content(schema_ref("Error"))}};

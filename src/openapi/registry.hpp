@@ -25,6 +25,7 @@ struct Operation {
   bool request_optional = false;    // the body may be left out
   std::string response;             // components.schemas name of the success body; empty: none
   std::string response_type = "application/json";
+  std::string error_response;       // a schema its own error answers may take besides Error (GraphQL's)
   int status = 200;                 // the success status
   std::vector<int> errors;          // error statuses beyond those the generator infers
   const lists::Catalog* list = nullptr;  // a list of API.md §6 over these columns
