@@ -19,6 +19,8 @@
 #include "auth/account_pages.hpp"
 #include "auth/auth_middleware.hpp"
 #include "auth/auth_routes.hpp"
+#include "graphql/graphql_routes.hpp"
+#include "graphql/schema_builder.hpp"
 #include "events/amqp_url.hpp"
 #include "events/event_relay.hpp"
 #include "events/event_routes.hpp"
@@ -252,6 +254,8 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
              }),
       realtime_(model_, cursors_, tokens_, revocations_, events_, user_store_, metrics_, clock,
                 realtime::HubOptions{.max_queued_bytes = config_.realtime_queue_bytes}),
+      graphql_schema_(graphql::build_schema(model_)),
+      graphql_(graphql_schema_, model_, resources_, users_, cursors_),
       pipeline_(router_),
       http_metrics_(metrics_) {
   // Every family /metrics promises (API.md §7) exists from the start, at zero.
@@ -282,6 +286,7 @@ App::App(Config config, std::shared_ptr<spdlog::logger> access_logger, const Clo
   events::add_routes(routes, events_);
   resources::add_routes(routes, resources_);
   realtime::add_routes(routes, realtime_, config_.cors_origins);
+  graphql::add_routes(routes, graphql_);
   docs::add_routes(router_);
   auth::add_account_pages(router_);  // the pages the mail links open (API.md §11)
   openapi::add_routes(routes, openapi_);

@@ -22,6 +22,8 @@
 #include "core/metrics.hpp"
 #include "core/password_hasher.hpp"
 #include "events/event_log.hpp"
+#include "graphql/executor.hpp"
+#include "graphql/schema.hpp"
 #include "http/access_log.hpp"
 #include "http/http_metrics.hpp"
 #include "http/pipeline.hpp"
@@ -129,6 +131,8 @@ class App {
   auth::AuthService auth_;
   users::UserService users_;
   realtime::Hub realtime_;
+  graphql::Schema graphql_schema_;  // from model_ (API.md §13)
+  graphql::Executor graphql_;
   // After what its jobs use: destroying it destroys a job parked mid-query, which must still
   // find the database alive.
   Background background_;

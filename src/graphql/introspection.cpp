@@ -2,6 +2,10 @@
 
 #include <utility>
 
+#include <boost/json/array.hpp>
+
+#include "graphql/sdl.hpp"
+
 namespace keel::graphql {
 namespace {
 
@@ -209,6 +213,96 @@ std::vector<DirectiveDef> specified_directives() {
                                     {input("url", nn("String"), "The URL that specifies the behavior of this scalar.")},
                                     false});
   return directives;
+}
+
+namespace {
+
+namespace json = boost::json;
+
+json::value text_or_null(const std::string& s) { return s.empty() ? json::value(nullptr) : json::value(s); }
+
+json::value type_json(const TypeRef& type) {
+  if (!type.non_null && !type.is_list()) return json::value(type.name);
+  json::object wrapper{{"kind", type.non_null ? "NON_NULL" : "LIST"}, {"name", nullptr}, {"description", nullptr},
+                       {"specifiedByURL", nullptr}, {"fields", nullptr}, {"interfaces", nullptr},
+                       {"possibleTypes", nullptr}, {"enumValues", nullptr}, {"inputFields", nullptr}};
+  wrapper["ofType"] = type.non_null ? type_json(type.nullable()) : type_json(*type.of_type);
+  return wrapper;
+}
+
+json::object input_json(const InputValue& v) {
+  return {{"name", v.name},
+          {"description", text_or_null(v.description)},
+          {"type", type_json(v.type)},
+          {"defaultValue", v.default_value ? json::value(print_value(*v.default_value)) : json::value(nullptr)},
+          {"isDeprecated", false},
+          {"deprecationReason", nullptr}};
+}
+
+json::array inputs_json(const std::vector<InputValue>& values) {
+  json::array out;
+  for (const InputValue& v : values) out.push_back(input_json(v));
+  return out;
+}
+
+json::object named_type_json(const NamedType& t) {
+  json::object out{{"kind", to_string(t.kind)}, {"name", t.name}, {"description", text_or_null(t.description)},
+                   {"specifiedByURL", text_or_null(t.specified_by_url)}, {"fields", nullptr},
+                   {"interfaces", nullptr}, {"possibleTypes", nullptr}, {"enumValues", nullptr},
+                   {"inputFields", nullptr}, {"ofType", nullptr}};
+  if (t.kind == TypeKind::kObject) {
+    json::array fields;
+    for (const FieldDef& f : t.fields) {
+      fields.push_back(json::object{{"name", f.name},
+                                    {"description", text_or_null(f.description)},
+                                    {"args", inputs_json(f.arguments)},
+                                    {"type", type_json(f.type)},
+                                    {"isDeprecated", false},
+                                    {"deprecationReason", nullptr}});
+    }
+    out["fields"] = std::move(fields);
+    out["interfaces"] = json::array();
+  } else if (t.kind == TypeKind::kEnum) {
+    json::array values;
+    for (const EnumValueDef& v : t.values) {
+      values.push_back(json::object{{"name", v.name},
+                                    {"description", text_or_null(v.description)},
+                                    {"isDeprecated", false},
+                                    {"deprecationReason", nullptr}});
+    }
+    out["enumValues"] = std::move(values);
+  } else if (t.kind == TypeKind::kInputObject) {
+    out["inputFields"] = inputs_json(t.input_fields);
+  }
+  return out;
+}
+
+}  // namespace
+
+IntrospectionData introspection_data(const Schema& schema) {
+  IntrospectionData out;
+  json::array names;
+  for (const auto& [name, type] : schema.types()) {
+    out.types[name] = named_type_json(type);
+    names.push_back(json::value(name));
+  }
+  json::array directives;
+  for (const DirectiveDef& d : schema.directives()) {
+    json::array locations;
+    for (DirectiveLocation l : d.locations) locations.push_back(json::value(to_string(l)));
+    directives.push_back(json::object{{"name", d.name},
+                                      {"description", text_or_null(d.description)},
+                                      {"isRepeatable", d.repeatable},
+                                      {"locations", std::move(locations)},
+                                      {"args", inputs_json(d.arguments)}});
+  }
+  out.schema = json::object{{"description", nullptr},
+                {"types", std::move(names)},
+                {"queryType", schema.query_type()},
+                {"mutationType", text_or_null(schema.mutation_type())},
+                {"subscriptionType", nullptr},
+                {"directives", std::move(directives)}};
+  return out;
 }
 
 }  // namespace keel::graphql

@@ -203,8 +203,12 @@ class Client {
 
   /** The request for an operation: path with ids filled in, token, body. */
   async request(path, method, op) {
-    const secured = (op.security ?? this.doc.security ?? []).some((s) => Object.keys(s).length > 0);
-    let token = secured ? (await this.login()).accessToken : undefined;
+    // A token is sent where one is taken; `secured` (no token: 401) only where none is optional
+    // (an empty requirement, {}, says the operation works without one).
+    const security = op.security ?? this.doc.security ?? [];
+    const takesToken = security.some((s) => Object.keys(s).length > 0);
+    const secured = takesToken && security.every((s) => Object.keys(s).length > 0);
+    let token = takesToken ? (await this.login()).accessToken : undefined;
     let url = path;
     for (const [, param] of path.matchAll(/\{([^}]+)\}/g)) {
       const collection = path.slice(0, path.indexOf(`{${param}}`) - 1);

@@ -382,6 +382,15 @@ async function run(s, email) {
   await s.call('GET', `/api/v1/events?since=${next}&limit=1000`, { token: adminToken, expect: 200 });
   await s.call('GET', '/api/v1/events', { token, expect: 403 });
 
+  // GraphQL (API.md §13): a query and a mutation, the HTTP request's own errors, GET's 405.
+  await s.call('POST', '/api/v1/graphql', { token, body: { query: '{ tasks(first: 2) { nodes { id project { name } } totalCount } }' }, expect: 200 });
+  await s.call('POST', '/api/v1/graphql', { token, body: { query: 'mutation { createProject(input: {name: "Via GraphQL"}) { id } }' }, expect: 200 });
+  await s.call('POST', '/api/v1/graphql', { body: { query: '{ me { id } }', variables: null }, expect: 200 });
+  await s.judge('POST', '/api/v1/graphql', { body: { variables: {} }, valid: false, why: 'no query' });
+  await s.call('POST', '/api/v1/graphql', { token: 'not.a.jwt', body: { query: '{ me { id } }' }, expect: 401 });
+  await s.call('GET', `/api/v1/graphql?query=${encodeURIComponent('{ me { email } }')}`, { token, expect: 200 });
+  await s.call('GET', `/api/v1/graphql?query=${encodeURIComponent('mutation { deleteTask(id: "x") }')}`, { token, expect: 405 });
+
   // Signing out.
   await s.call('POST', '/api/v1/auth/logout', { token, body: { refreshToken: refreshed.json.refreshToken }, expect: 204 });
   await s.call('POST', '/api/v1/auth/logout', { token: 'not.a.jwt', body: { refreshToken: refreshed.json.refreshToken }, expect: 401 });

@@ -7,22 +7,12 @@
 #include <vector>
 
 #include "graphql/parser.hpp"
-#include "graphql/schema_builder.hpp"
-#include "resources/resources_file.hpp"
-#include "storage/sqlite/sqlite_dialect.hpp"
-
-#ifndef KEEL_SOURCE_DIR
-#error "tests need KEEL_SOURCE_DIR to find the resources files"
-#endif
+#include "unit/graphql/default_schema.hpp"
 
 namespace keel::graphql {
 namespace {
 
-const Schema& schema() {
-  static const Schema kSchema = build_schema(resources::Model(
-      resources::load_resources_file(std::string(KEEL_SOURCE_DIR) + "/resources.yaml"), storage::sqlite_dialect()));
-  return kSchema;
-}
+const Schema& schema() { return test::default_schema(); }
 
 // Where the `nth` occurrence of `needle` starts in `source` (ASCII sources only).
 struct At {
