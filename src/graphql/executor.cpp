@@ -74,6 +74,11 @@ struct PlanField {
   std::vector<const Field*> nodes;
   json::object args;
   std::vector<PlanField> children;
+  std::string key_json;  // `"key":`, written once per object
+  // A record's own value (kProperty on a record type, kRef): its column in the row and type.
+  std::size_t column = 0;
+  resources::FieldType column_type = resources::FieldType::kText;
+  bool stored_leaf = false;  // a record's scalar or enum value: written straight from the row
 
   std::optional<FieldError> error;                    // the field failed (for every parent)
   std::optional<Row> record;                          // kRecord (when readable), kCreate, kUpdate
@@ -97,19 +102,39 @@ class Planner {
           const json::object& variables)
       : schema_(schema), model_(model), document_(document), variables_(variables) {}
 
-  std::vector<PlanField> plan(const NamedType& type, const std::vector<const std::vector<Selection>*>& sets) const {
+  /// The fields of `sets` on `type`, whose objects are records of `records`, or connections
+  /// (pages) of `pages`, or neither.
+  std::vector<PlanField> plan(const NamedType& type, const std::vector<const std::vector<Selection>*>& sets,
+                              const Resource* records = nullptr, const Resource* pages = nullptr) const {
     std::vector<PlanField> fields;
     std::set<std::string, std::less<>> visited;
     for (const auto* set : sets) collect(type, *set, fields, visited);
     for (PlanField& f : fields) {
       f.args = argument_values(schema_, f.def->arguments, f.nodes.front()->arguments, variables_);
       f.type = schema_.find_type(f.def->type.named_type());
+      append_json_string(f.key_json, f.key);
+      f.key_json += ':';
       const Binding& b = f.def->binding;
       if (!b.resource.empty() && b.kind != Kind::kMe && b.kind != Kind::kUsers) f.resource = model_.find(b.resource);
+      if (records) locate_column(f, *records);
       if (f.type && f.type->kind == TypeKind::kObject) {
         std::vector<const std::vector<Selection>*> below;
         for (const Field* node : f.nodes) below.push_back(&node->selection_set);
-        f.children = plan(*f.type, below);
+        switch (b.kind) {
+          case Kind::kRecord:
+          case Kind::kCreate:
+          case Kind::kUpdate:
+          case Kind::kRef:
+            f.children = plan(*f.type, below, f.resource);
+            break;
+          case Kind::kList:
+          case Kind::kReverse:
+            f.children = plan(*f.type, below, nullptr, f.resource);
+            break;
+          default:
+            f.children = plan(*f.type, below, pages && f.def->name == "nodes" ? pages : nullptr);
+            break;
+        }
       }
     }
     return fields;
@@ -149,6 +174,34 @@ class Planner {
         collect(type, inline_fragment.selection_set, into, visited);
       }
     }
+  }
+
+  // Where a field of a record of `r` is in its row: id first, the declared fields, then owner,
+  // created, updated (Resource::select_list).
+  static void locate_column(PlanField& f, const Resource& r) {
+    using resources::FieldType;
+    const std::string& name = f.def->name;
+    if (f.def->binding.kind == Kind::kRef) {
+      f.column = static_cast<std::size_t>(r.field_index(f.def->binding.field) + 1);
+      f.column_type = FieldType::kRef;
+    } else if (f.def->binding.kind != Kind::kProperty) {
+      return;
+    } else if (name == "id") {
+      f.column = 0;
+      f.column_type = FieldType::kRef;
+    } else if (name == "ownerId") {
+      f.column = r.owner_column();
+      f.column_type = FieldType::kRef;
+    } else if (name == "createdAt" || name == "updatedAt") {
+      f.column = name == "createdAt" ? r.created_column() : r.updated_column();
+      f.column_type = FieldType::kDatetime;
+    } else if (const int i = r.field_index(name); i >= 0) {
+      f.column = static_cast<std::size_t>(i) + 1;
+      f.column_type = r.decl.fields[static_cast<std::size_t>(i)].type;
+    } else {
+      return;
+    }
+    f.stored_leaf = f.def->binding.kind == Kind::kProperty && !f.def->type.is_list();
   }
 
   // @skip(if: true) and @include(if: false) leave a selection out.
@@ -322,21 +375,21 @@ class Execution {
       // `data` null, so nothing after it runs (as graphql-js's serial execution).
       if (mutation && f.error) break;
     }
-    std::string data;
-    data.reserve(4096);
+    std::string body = "{\"data\":";
+    body.reserve(4096);
     Parent root_parent;
-    const bool complete = complete_object(data, root, root_parent);
-    std::string body = "{";
+    if (!complete_object(body, root, root_parent)) {
+      body.resize(8);  // `{"data":`
+      body += "null";
+    }
     if (!errors_.empty()) {
-      body += "\"errors\":[";
+      body += ",\"errors\":[";
       for (std::size_t i = 0; i < errors_.size(); ++i) {
         if (i) body += ',';
         append_error(body, errors_[i]);
       }
-      body += "],";
+      body += ']';
     }
-    body += "\"data\":";
-    body += complete ? data : std::string("null");
     body += '}';
     co_return body;
   }
@@ -512,7 +565,7 @@ class Execution {
       case Parent::Kind::kRoot:
         return resolve_root(f);
       case Parent::Kind::kRecord:
-        return resolve_record_field(f, *p.resource, *p.row);
+        return resolve_record_field(f, *p.row);
       case Parent::Kind::kConnection: {
         const std::string& name = f.def->name;
         if (name == "nodes") {
@@ -568,11 +621,10 @@ class Execution {
     }
   }
 
-  Resolved resolve_record_field(const PlanField& f, const Resource& r, const Row& row) const {
+  Resolved resolve_record_field(const PlanField& f, const Row& row) const {
     const Binding& b = f.def->binding;
-    const std::string& name = f.def->name;
     if (b.kind == Kind::kRef) {
-      const auto* id = std::get_if<std::string>(&row[static_cast<std::size_t>(r.field_index(b.field) + 1)]);
+      const auto* id = std::get_if<std::string>(&row[f.column]);
       if (!id) return {};
       if (f.error) return error_of(*f.error);
       const auto target = f.refs.find(*id);
@@ -585,15 +637,7 @@ class Execution {
       const Connection* connection = page == f.pages.end() ? &kNoRecords : &page->second;
       return object_of(Parent{Parent::Kind::kConnection, nullptr, nullptr, connection, nullptr});
     }
-    using resources::FieldType;
-    if (name == "id") return stored_of(FieldType::kRef, row[0]);
-    if (name == "ownerId") return stored_of(FieldType::kRef, row[r.owner_column()]);
-    if (name == "createdAt") return stored_of(FieldType::kDatetime, row[r.created_column()]);
-    if (name == "updatedAt") return stored_of(FieldType::kDatetime, row[r.updated_column()]);
-    const int index = r.field_index(name);
-    if (index < 0) return {};
-    const auto i = static_cast<std::size_t>(index);
-    return stored_of(r.decl.fields[i].type, row[i + 1]);
+    return stored_of(f.column_type, row[f.column]);
   }
 
   static bool is_null(const Resolved& v) {
@@ -625,8 +669,15 @@ class Execution {
     for (const PlanField& f : fields) {
       if (!first) out += ',';
       first = false;
-      append_json_string(out, f.key);
-      out += ':';
+      out += f.key_json;
+      if (p.kind == Parent::Kind::kRecord && f.stored_leaf) {
+        // Most of a response: a record's own value, written as REST writes it.
+        const storage::Value& v = (*p.row)[f.column];
+        if (!std::holds_alternative<std::nullptr_t>(v)) {
+          resources::append_value_json(out, f.column_type, v);
+          continue;
+        }
+      }
       path_.emplace_back(std::string_view(f.key));
       const bool ok = complete(out, f, f.def->type, resolve(f, p));
       path_.pop_back();
@@ -757,18 +808,35 @@ Executor::Executor(const Schema& schema, const resources::Model& model, resource
       limits_(limits),
       introspection_(introspection_data(schema)) {}
 
+std::shared_ptr<const Executor::Prepared> Executor::prepare(const std::string& query) const {
+  {
+    const std::lock_guard lock(documents_mutex_);
+    if (const auto it = documents_.find(query); it != documents_.end()) return it->second;
+  }
+  auto prepared = std::make_shared<Prepared>();
+  try {
+    prepared->document = parse(query, limits_.parse);
+    prepared->errors = validate(prepared->document, schema_, limits_);
+  } catch (const SyntaxError& e) {
+    prepared->errors = {to_graphql_error(e)};
+  }
+  if (prepared->errors.empty() && query.size() <= kDocumentCacheBytes / 8) {
+    const std::lock_guard lock(documents_mutex_);
+    if (document_bytes_ + query.size() > kDocumentCacheBytes) {
+      documents_.clear();
+      document_bytes_ = 0;
+    }
+    if (documents_.emplace(query, prepared).second) document_bytes_ += query.size();
+  }
+  return prepared;
+}
+
 Task<Outcome> Executor::run(Request request, std::optional<Principal> caller) const {
   // Everything that can refuse the request runs before anything touches a database.
-  Document document;
-  std::optional<GraphqlError> syntax;
-  try {
-    document = parse(request.query, limits_.parse);
-  } catch (const SyntaxError& e) {
-    syntax = to_graphql_error(e);
-  }
-  if (syntax) co_return refused({*syntax});
-  std::vector<GraphqlError> errors = validate(document, schema_, limits_);
-  if (!errors.empty()) co_return refused(errors);
+  const std::shared_ptr<const Prepared> prepared = prepare(request.query);
+  if (!prepared->errors.empty()) co_return refused(prepared->errors);
+  const Document& document = prepared->document;
+  std::vector<GraphqlError> errors;
   std::optional<std::string_view> name;
   if (request.operation_name) name = *request.operation_name;
   const OperationChoice choice = select_operation(document, name);

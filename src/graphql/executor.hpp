@@ -1,7 +1,12 @@
 #pragma once
 
+#include <cstddef>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <boost/json/object.hpp>
 
@@ -69,6 +74,15 @@ class Executor {
   const Schema& schema() const noexcept { return schema_; }
 
  private:
+  /// A document parsed and validated, or why it is refused (syntax or validation errors).
+  struct Prepared {
+    Document document;
+    std::vector<GraphqlError> errors;
+  };
+  /// The document of `query`: from the cache of valid documents when it was seen before (clients
+  /// send the same few queries again and again), else parsed and validated (and kept if valid).
+  std::shared_ptr<const Prepared> prepare(const std::string& query) const;
+
   const Schema& schema_;
   const resources::Model& model_;
   resources::ResourceService& resources_;
@@ -76,6 +90,12 @@ class Executor {
   const lists::CursorCodec& cursors_;
   RequestLimits limits_;
   IntrospectionData introspection_;
+  mutable std::mutex documents_mutex_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Prepared>> documents_;
+  mutable std::size_t document_bytes_ = 0;  // query text held by documents_
 };
+
+/// The valid documents an executor keeps, by the size of their query text: emptied when full.
+inline constexpr std::size_t kDocumentCacheBytes = 512 * 1024;
 
 }  // namespace keel::graphql

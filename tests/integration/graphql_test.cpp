@@ -299,10 +299,30 @@ TEST_F(Graphql, TheHttpRequestIsCheckedAsGraphqlOverHttpSays) {
   const HttpResponse bad_token = gql(client_, "{ me { id } }", Account{"", "not-a-token"});
   EXPECT_EQ(bad_token.status, 401) << bad_token.body;
   EXPECT_EQ(errors_of(bad_token)[0].at("extensions").at("code").as_string(), "UNAUTHORIZED");
-  // A syntax error names where it is.
-  const HttpResponse syntax = gql(client_, "{");
-  EXPECT_EQ(syntax.status, 200);
-  EXPECT_EQ(json::serialize(errors_of(syntax)[0].at("locations")), R"([{"line":1,"column":2}])");
+  // A syntax error names where it is, every time it is sent.
+  for (int i = 0; i < 2; ++i) {
+    const HttpResponse syntax = gql(client_, "{");
+    EXPECT_EQ(syntax.status, 200);
+    EXPECT_EQ(json::serialize(errors_of(syntax)[0].at("locations")), R"([{"line":1,"column":2}])");
+  }
+}
+
+TEST_F(Graphql, ADocumentSentAgainRunsTheOperationAndVariablesOfEachRequest) {
+  // The executor keeps valid documents by their text: the operation, variables and caller are
+  // still each request's own.
+  const std::string document = "query A { __typename } query B($n: Int = 1) { tasks(first: $n) { totalCount } me { email } }";
+  auto run = [&](const Account& who, const char* operation, const json::object& variables) {
+    json::object body{{"query", document}, {"operationName", operation}};
+    if (!variables.empty()) body["variables"] = variables;
+    return client_.post("/api/graphql", json_text(body), who.bearer());
+  };
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(run(ada_, "A", {}).body, R"({"data":{"__typename":"Query"}})");
+    EXPECT_EQ(run(ada_, "B", {}).body, R"({"data":{"tasks":{"totalCount":0},"me":{"email":"ada@example.com"}}})");
+    EXPECT_EQ(run(bob_, "B", {{"n", 2}}).body, R"({"data":{"tasks":{"totalCount":0},"me":{"email":"bob@example.com"}}})");
+    const HttpResponse bad = run(bob_, "B", {{"n", "two"}});
+    EXPECT_EQ(errors_of(bad).size(), 1u) << bad.body;
+  }
 }
 
 }  // namespace
