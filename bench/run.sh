@@ -284,6 +284,18 @@ measure() {
   done
 }
 
+# compare NAME BASE GOAL: NAME's req/s against BASE's (both measured before in this run), at
+# every connection count, with the goal the ratio must reach.
+compare() {
+  local name=$1 base=$2 goal=$3 conns
+  for conns in "${CONNS[@]}"; do
+    REPORT+=("$(printf '%s c=%-4s / %s: %8s / %8s req/s   ratio %s  (goal >= %s)' \
+      "$name" "$conns" "$base" "$(thousands "${MEASURED_RPS["$name c=$conns"]:-0}")" \
+      "$(thousands "${MEASURED_RPS["$base c=$conns"]:-0}")" \
+      "$(ratio "${MEASURED_RPS["$name c=$conns"]:-0}" "${MEASURED_RPS["$base c=$conns"]:-0}")" "$goal")")
+  done
+}
+
 # two_instances NAME URL1 URL2 [extra wrk args]: one wrk per instance side by side, at every
 # connection count; the figure is their sum, quoted as a ratio to one keel's /healthz.
 two_instances() {
@@ -478,6 +490,15 @@ resources_bench() {
     "$url/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $token"
   measure "GET /api/tasks?status=todo&sort=-priority&limit=20 $label (admin: all 100,000)" \
     "$url/api/tasks?status=todo&sort=-priority&limit=20" -H "Authorization: Bearer $admin_token"
+  # GraphQL (issue 19): a page of 20 tasks with their projects, against REST's expand=project
+  # returning the same records and fields, both as the owner (ratio goal >= 0.7).
+  measure "GET /api/tasks?limit=20&expand=project $label (owner)" \
+    "$url/api/tasks?limit=20&expand=project" -H "Authorization: Bearer $token"
+  export KEEL_BENCH_TOKEN=$token  # read by graphql_tasks.lua
+  measure "POST /api/graphql tasks(first:20){nodes{... project{...}}} $label (owner)" "$url/api/graphql" \
+    -s "$(dirname "$0")/graphql_tasks.lua"
+  compare "POST /api/graphql tasks(first:20){nodes{... project{...}}} $label (owner)" \
+    "GET /api/tasks?limit=20&expand=project $label (owner)" 0.7
   # Cold totals: a write before each list, so each list counts its 33,000 matches afresh (the
   # kept total is stale). Half the requests are the PATCHes: req/s counts both.
   export KEEL_BENCH_TOKEN=$admin_token KEEL_BENCH_TASK=$task  # read by list_after_write.lua
