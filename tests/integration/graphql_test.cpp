@@ -138,6 +138,42 @@ TEST_F(Graphql, TooDeepOrTooCostlyQueriesAreRefusedWithoutTouchingTheDatabase) {
   }
 }
 
+TEST_F(Graphql, HostileDocumentsAreRefusedBeforeTheyTouchTheDatabase) {
+  std::string aliases = "{";
+  for (int i = 0; i < 101; ++i) aliases += " a" + std::to_string(i) + ": __typename";
+  aliases += " tasks { totalCount } }";
+  std::string huge = "{ tasks { totalCount } }";
+  huge.append(70 * 1024, ' ');
+  std::string nested = "{ tasks(filter: ";
+  for (int i = 0; i < 70; ++i) nested += "{and: [";
+  const struct {
+    std::string query;
+    std::string message;
+  } cases[] = {
+      {aliases, "Query aliases 101 exceed the limit of 100"},
+      {huge, "Syntax Error: Document is larger than 65536 bytes."},
+      {nested, "Syntax Error:"},
+      {"{ __schema { types { fields { type { fields { type { fields { name } } } } } } } tasks { totalCount } }",
+       "Maximum introspection depth exceeded"},
+      {"{ tasks { ...A } } fragment A on TaskConnection { ...B } fragment B on TaskConnection { ...A }",
+       "Cannot spread fragment \"A\" within itself via \"B\"."},
+      {"subscription { tasks { totalCount } }", "subscriptions are not supported; use /api/realtime"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.query.substr(0, 80));
+    const std::uint64_t spent = fewest_statements([&] {
+      const HttpResponse res = gql(client_, c.query, ada_);
+      EXPECT_EQ(res.status, 200) << res.body.substr(0, 300);
+      const json::array errors = errors_of(res);
+      ASSERT_FALSE(errors.empty());
+      EXPECT_NE(std::string(errors[0].at("message").as_string()).find(c.message), std::string::npos)
+          << res.body.substr(0, 300);
+      EXPECT_FALSE(json::parse(res.body).as_object().contains("data"));
+    });
+    EXPECT_EQ(spent, 0u);
+  }
+}
+
 TEST_F(Graphql, QueriesAnswerWhatRestAnswersForTheOwnerAnotherUserAndAnAdmin) {
   const auto project = create(client_, "projects", {{"name", "Launch"}}, ada_);
   std::vector<std::string> ids;
