@@ -1,8 +1,9 @@
 'use strict';
 // /api/graphql as GraphQL's own tools see it: graphql-js builds a client schema from keel's
 // introspection and finds it valid, and it prints as `keel graphql-schema` does; graphql-http's
-// server audits (GraphQL over HTTP) all pass, MUST, SHOULD and MAY; and the answers equal REST's
-// for the owner of records, another user and an admin.
+// server audits (GraphQL over HTTP) all pass, MUST, SHOULD and MAY; a nested query costs the same
+// database operations (/metrics) for 1 task and 100, and a refused one none; and the answers
+// equal REST's for the owner of records, another user and an admin.
 // Usage: node graphql.test.js <keel> <resources.yaml>
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -73,6 +74,54 @@ test('GraphQL at /api/graphql', async (t) => {
       .map((r) => `${r.id} ${r.name}: ${r.reason}`);
     assert.deepEqual(failed, [], `${results.length} audits`);
     assert.ok(results.length >= 40, `${results.length} audits ran`);
+  });
+
+  // Database operations so far, as /metrics counts them (every op of keel_db_query_duration_seconds).
+  async function databaseOps() {
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    return text.split('\n').filter((l) => l.startsWith('keel_db_query_duration_seconds_count'))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+  }
+  // The fewest database operations `run` cost in 5 tries (background jobs use the database too).
+  async function fewestOps(run) {
+    let fewest = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const before = await databaseOps();
+      await run();
+      fewest = Math.min(fewest, (await databaseOps()) - before);
+    }
+    return fewest;
+  }
+
+  await t.test('relations cost the same for 1 task and 100; refused queries touch no database', async () => {
+    const other = await account('hundred@example.com');
+    for (let i = 0; i < 100; i++) {
+      const project = await rest('POST', '/api/projects', other, { name: `P${i}` });
+      assert.equal((await rest('POST', '/api/tasks', other, { title: `T${i}`, project: project.body.id })).status, 201);
+    }
+    const nested = (n) => `{ tasks(first: ${n}) { nodes { id project { name } } } }`;
+    const cost = (n) => fewestOps(async () => {
+      const res = await post(nested(n), other);
+      assert.equal(res.status, 200, JSON.stringify(res.body).slice(0, 300));
+      assert.equal(res.body.data.tasks.nodes.length, n);
+      assert.ok(res.body.data.tasks.nodes.every((task) => task.project?.name?.startsWith('P')));
+    });
+    const one = await cost(1);
+    assert.ok(one > 0, 'a query reads the database');
+    assert.equal(await cost(100), one, 'the same database operations for 100 tasks as for 1');
+    for (const [query, message] of [
+      ['{ projects(first: 1) { nodes { tasks(first: 1) { nodes { project { tasks(first: 1) { nodes { project { tasks(first: 1) { nodes { id } } } } } } } } } } }',
+        'Query depth 11 exceeds the limit of 10'],
+      ['{ projects(first: 100) { nodes { tasks(first: 50) { totalCount } } } }', 'Query cost 10200 exceeds the limit of 10000'],
+    ]) {
+      const ops = await fewestOps(async () => {
+        const res = await post(query, other);
+        assert.equal(res.status, 400);
+        assert.equal(res.body.data, undefined);
+        assert.deepEqual(res.body.errors.map((e) => [e.message, e.extensions.code]), [[message, 'VALIDATION_ERROR']]);
+      });
+      assert.equal(ops, 0, `${message}: no database operation`);
+    }
   });
 
   await t.test('queries and mutations answer what REST answers', async () => {
