@@ -14,6 +14,8 @@
 #include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <functional>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -220,6 +222,7 @@ class Connection {
 
     Result result;
     const int ncols = sqlite3_column_count(stmt);
+    result.columns.reserve(static_cast<std::size_t>(ncols));
     for (int i = 0; i < ncols; ++i) result.columns.emplace_back(sqlite3_column_name(stmt, i));
     for (;;) {
       const int rc = sqlite3_step(stmt);
@@ -241,7 +244,7 @@ class Connection {
   }
 
   sqlite3_stmt* prepare(std::string_view sql) {
-    auto it = cache_.find(std::string(sql));
+    auto it = cache_.find(sql);
     if (it != cache_.end()) return it->second;
     if (cache_.size() >= kStatementCacheSize) {
       for (auto& [text, stmt] : cache_) sqlite3_finalize(stmt);
@@ -297,7 +300,12 @@ class Connection {
   }
 
   sqlite3* db_ = nullptr;
-  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+  // Looked up by the statement's text as given (no copy per lookup).
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, sqlite3_stmt*, TextHash, std::equal_to<>> cache_;
   std::atomic<std::uint64_t>& counter_;
   std::chrono::milliseconds statement_timeout_;
   std::chrono::steady_clock::time_point deadline_{};
