@@ -397,7 +397,10 @@ class Execution {
  private:
   // ---- Loading ----
 
-  std::string scope_of(const PlanField& f) const { return f.parent->name + "." + f.def->name; }
+  // Root lists share their cursors with REST (an empty scope); a reverse relation's are its own.
+  static std::string scope_of(const PlanField& f) {
+    return f.def->binding.kind == Kind::kReverse ? f.parent->name + "." + f.def->name : std::string();
+  }
 
   lists::ListQuery query_of(const PlanField& f, const lists::Catalog& catalog) const {
     return list_query(s_.schema, *f.def, f.args, catalog, s_.cursors, caller_id_, scope_of(f), wants_total(f));

@@ -28,6 +28,11 @@ class FilterCompiler {
  public:
   FilterCompiler(const lists::Catalog& catalog, ErrorDetails& details) : catalog_(catalog), details_(details) {}
 
+  /// `field[op]=value` for each condition outside `and`/`or`, as REST signs its filters.
+  std::vector<std::string> signature;
+  /// Whether the filter uses `and` or `or` (REST has neither).
+  bool combined = false;
+
   // One filter object: every field and every `and` must hold, one `or` of its list must.
   lists::FilterGroup group(const json::object& filter, const std::string& path, int depth) {
     lists::FilterGroup out;
@@ -39,6 +44,7 @@ class FilterCompiler {
       const std::string at = path + "." + std::string(key);
       if (value.is_null()) continue;  // an input field given as null sets no condition
       if (key == "and" || key == "or") {
+        this->combined = true;
         lists::FilterGroup combined;
         combined.any = key == "or";
         const json::array* items = value.if_array();
@@ -54,21 +60,41 @@ class FilterCompiler {
       const json::object* ops = value.if_object();
       if (!column || !ops) continue;  // the schema's filter inputs have the catalog's columns only
       for (const auto& [op_name, operand] : *ops) {
-        field_filter(*column, op_name, operand, at + "." + std::string(op_name), out);
+        if (field_filter(*column, op_name, operand, at + "." + std::string(op_name), out) && depth == 1) {
+          signature.push_back(signed_as(key, op_name, operand));
+        }
       }
     }
     return out;
   }
 
  private:
-  void field_filter(const lists::Column& column, std::string_view op_name, const json::value& operand,
+  // `priority[gte]=4`, `status[in]=todo,done`: how REST's parameters say it.
+  static std::string signed_as(std::string_view field, std::string_view op, const json::value& operand) {
+    std::string out(field);
+    out += '[';
+    out += op;
+    out += "]=";
+    if (const auto* items = operand.if_array()) {
+      for (std::size_t i = 0; i < items->size(); ++i) {
+        if (i) out += ',';
+        out += as_text((*items)[i]).value_or("");
+      }
+    } else {
+      out += as_text(operand).value_or("");
+    }
+    return out;
+  }
+
+  // Adds the condition; false (with details) when it is not valid, or absent (null).
+  bool field_filter(const lists::Column& column, std::string_view op_name, const json::value& operand,
                     const std::string& at, lists::FilterGroup& out) {
     const auto& ops = lists::operators();
     const auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.first == op_name; });
-    if (it == ops.end()) return;  // the schema's filter inputs have the operators only
+    if (it == ops.end()) return false;  // the schema's filter inputs have the operators only
     if (operand.is_null()) {
       details_[at] = "must not be null (use exists: false for records without a value)";
-      return;
+      return false;
     }
     std::vector<std::string> texts;
     if (const auto* items = operand.if_array()) {
@@ -76,7 +102,7 @@ class FilterCompiler {
         auto text = as_text(item);
         if (!text) {
           details_[at] = "must not hold null";
-          return;
+          return false;
         }
         texts.push_back(std::move(*text));
       }
@@ -88,9 +114,10 @@ class FilterCompiler {
     std::optional<lists::Filter> f = lists::make_filter(column, it->second, views, why);
     if (!f) {
       details_[at] = why;
-      return;
+      return false;
     }
     out.filters.push_back(std::move(*f));
+    return true;
   }
 
   const lists::Catalog& catalog_;
@@ -126,24 +153,35 @@ lists::ListQuery list_query(const Schema& schema, const FieldDef& field, const j
       }
     }
   }
+  const std::size_t given_keys = q.sort.size();
   lists::add_tie_break(q, catalog);
 
   const json::value* filter = arguments.if_contains("filter");
-  if (filter && filter->is_object()) {
-    FilterCompiler compiler(catalog, details);
-    q.groups.push_back(compiler.group(filter->as_object(), "filter", 1));
-  }
+  FilterCompiler compiler(catalog, details);
+  if (filter && filter->is_object()) q.groups.push_back(compiler.group(filter->as_object(), "filter", 1));
 
   // A cursor resumes only the query that made it: the same list, caller, place, sort and filter.
-  q.scope = catalog.name;
-  q.scope += '\n';
-  q.scope += caller;
-  q.scope += "\ngraphql ";
-  q.scope += scope;
-  q.scope += '\n';
-  q.scope += sort ? json::serialize(*sort) : std::string("null");
-  q.scope += '\n';
-  q.scope += filter ? json::serialize(*filter) : std::string("null");
+  // A root list's query is one REST can ask too (unless its filter uses and/or): then its
+  // cursors are REST's, `after` takes a nextCursor and a GET takes its endCursor.
+  if (scope.empty() && !compiler.combined) {
+    std::string rest_sort;  // `-priority,title`: the keys the argument gave, not the tie-break
+    for (std::size_t i = 0; i < given_keys; ++i) {
+      if (i) rest_sort += ',';
+      if (q.sort[i].descending) rest_sort += '-';
+      rest_sort += q.sort[i].column->name;
+    }
+    q.scope = lists::cursor_scope(catalog, caller, rest_sort, compiler.signature);
+  } else {
+    q.scope = catalog.name;
+    q.scope += '\n';
+    q.scope += caller;
+    q.scope += "\ngraphql ";
+    q.scope += scope;
+    q.scope += '\n';
+    q.scope += sort ? json::serialize(*sort) : std::string("null");
+    q.scope += '\n';
+    q.scope += filter ? json::serialize(*filter) : std::string("null");
+  }
 
   const json::value* after = arguments.if_contains("after");
   if (after && after->is_string() && details.empty()) {

@@ -19,7 +19,9 @@ inline constexpr int kMaxFilterNesting = 10;
 /// The ListQuery of a connection field `field` over `catalog`, from its coerced arguments:
 /// `first` 1–100, `sort` values mapped to their columns (id breaks ties), `filter` fields and
 /// operators typed per column (`and` all, `or` any), `after` a cursor of the same query and
-/// caller (`scope` tells apart the places a catalog is listed from, e.g. a reverse relation).
+/// caller. `scope` is empty for a root list (`Query.tasks`): its cursors are REST's for the same
+/// query (lists::cursor_scope) unless its filter uses and/or; else it names the place the
+/// catalog is listed from (`Project.tasks`), and cursors are GraphQL's own.
 /// Totals are counted when `total` (the selection asks for totalCount), with a cursor too.
 /// Throws Error::validation with every problem in `details`, keyed by argument path
 /// (`filter.priority.gt`, `first`, `after`).

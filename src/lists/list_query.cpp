@@ -195,6 +195,22 @@ std::optional<Filter> make_filter(const Column& column, Op op, const std::vector
   return f;
 }
 
+std::string cursor_scope(const Catalog& catalog, std::string_view caller, std::string_view sort,
+                         std::vector<std::string> filters) {
+  std::sort(filters.begin(), filters.end());
+  std::string scope = catalog.name;
+  scope += '\n';
+  scope += caller;
+  scope += '\n';
+  scope += sort;
+  scope += '\n';
+  for (const auto& f : filters) {
+    scope += f;
+    scope += '\n';
+  }
+  return scope;
+}
+
 // Ties go by id in the direction of the last key, so that one index ending in id serves the
 // whole order in a single scan (sort=-priority: priority DESC, id DESC).
 void add_tie_break(ListQuery& q, const Catalog& catalog) {
@@ -307,7 +323,15 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       details[key] = why;
       continue;
     }
-    signature.push_back(key + '=' + value);
+    // Canonical: `status=todo` and `status[eq]=todo` are one query (and one cursor scope).
+    std::string signed_as(name);
+    signed_as += '[';
+    for (const auto& [op_text, o] : operators()) {
+      if (o == op) signed_as += op_text;
+    }
+    signed_as += "]=";
+    signed_as += value;
+    signature.push_back(std::move(signed_as));
     q.filters.push_back(std::move(*f));
   }
 
@@ -330,9 +354,7 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
   add_tie_break(q, catalog);
   if (page && cursor) details["cursor"] = "use either page or cursor, not both";
 
-  std::sort(signature.begin(), signature.end());
-  q.scope = catalog.name + '\n' + options.caller + '\n' + std::string(sort.value_or("")) + '\n';
-  for (const auto& s : signature) q.scope += s + '\n';
+  q.scope = cursor_scope(catalog, options.caller, sort.value_or(""), std::move(signature));
   if (cursor && details.empty()) {
     q.keyset = true;
     q.after = cursors.decode(q.scope, *cursor, q.sort.size());

@@ -91,6 +91,13 @@ struct ListQuery {
 /// order pages alike).
 void add_tie_break(ListQuery& q, const Catalog& catalog);
 
+/// What a list's cursors are bound to (REST's parameters and GraphQL's root lists alike, so a
+/// cursor of one resumes the same query in the other): the catalog, the caller, the sort as REST
+/// writes it (`-priority,title`, empty for the default) and each filter as `field[op]=value`
+/// (an `in` list's values joined by commas), in any order.
+std::string cursor_scope(const Catalog& catalog, std::string_view caller, std::string_view sort,
+                         std::vector<std::string> filters);
+
 /// Signs and checks cursors: opaque, tamper-evident, bound to one query and caller.
 class CursorCodec {
  public:

@@ -302,6 +302,22 @@ TEST_F(Graphql, FiltersCombineWithOrAndCursorsWalkEveryRecordOnce) {
   }
   EXPECT_EQ(titles, (std::vector<std::string>{"T0", "T3", "T4"}));
 
+  // A root list's cursors are REST's: a nextCursor resumes in GraphQL and an endCursor in REST.
+  const HttpResponse rest = client_.get("/api/tasks?limit=2&sort=title&priority[gte]=2", ada_.bearer());
+  const std::string next(rest.json().at("meta").at("nextCursor").as_string());
+  const char* resume = R"(query($after: String) {
+    tasks(first: 2, after: $after, sort: [TITLE_ASC], filter: {priority: {gte: 2}}) {
+      nodes { title } pageInfo { endCursor } } })";
+  const json::object resumed = data_of_graphql(gql(client_, resume, ada_, {{"after", next}}));
+  const HttpResponse rest_next =
+      client_.get("/api/tasks?limit=2&sort=title&priority[gte]=2&cursor=" + next, ada_.bearer());
+  json::array expected;
+  for (const auto& title : column_of(rest_next, "title")) expected.push_back(json::object{{"title", title}});
+  EXPECT_FALSE(expected.empty());
+  EXPECT_EQ(json::serialize(resumed.at("tasks").at("nodes")), json::serialize(expected));
+  const std::string end(resumed.at("tasks").at("pageInfo").at("endCursor").as_string());
+  EXPECT_EQ(client_.get("/api/tasks?limit=2&sort=title&priority[gte]=2&cursor=" + end, ada_.bearer()).status, 200);
+
   // A bad operator value: VALIDATION_ERROR with the argument's path as REST names a parameter.
   const HttpResponse bad = gql(client_, R"({ tasks(first: 0, filter: {dueAt: {gt: "soon"}}) { totalCount } })", ada_);
   const json::array errors = errors_of(bad);

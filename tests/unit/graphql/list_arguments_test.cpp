@@ -86,6 +86,27 @@ TEST(ListArguments, ACursorResumesOnlyTheQueryAndCallerThatMadeIt) {
   EXPECT_TRUE(problems(json::serialize(with_cursor)).contains("after"));
 }
 
+TEST(ListArguments, ARootListSharesItsCursorsWithTheSameRestQuery) {
+  const FieldDef* field = schema().field_of("Query", "tasks");
+  const lists::Catalog& catalog = model().find("tasks")->catalog;
+  auto scope_of = [&](const std::string& arguments, std::string_view place) {
+    return list_query(schema(), *field, json::parse(arguments).as_object(), catalog, kCursors, "u1", place, false).scope;
+  };
+  const std::string arguments =
+      R"({"sort": ["PRIORITY_DESC", "TITLE_ASC"], "filter": {"status": {"in": ["todo", "done"]}, "priority": {"gte": 2}}})";
+  EXPECT_EQ(scope_of(arguments, ""),
+            lists::cursor_scope(catalog, "u1", "-priority,title", {"priority[gte]=2", "status[in]=todo,done"}));
+  // GET /api/tasks?priority[gte]=2&status[in]=todo,done&sort=-priority,title signs the same scope.
+  const lists::ListOptions options{{}, "u1"};
+  const lists::ListQuery rest = lists::parse_list_query(
+      {{"status[in]", "todo,done"}, {"sort", "-priority,title"}, {"priority[gte]", "2"}}, catalog, kCursors, options);
+  EXPECT_EQ(scope_of(arguments, ""), rest.scope);
+  EXPECT_EQ(scope_of("{}", ""), lists::parse_list_query({}, catalog, kCursors, options).scope);
+  // and/or, or a reverse relation: GraphQL's own scope.
+  EXPECT_NE(scope_of(R"({"filter": {"or": [{"priority": {"gte": 2}}]}})", ""), scope_of("{}", ""));
+  EXPECT_NE(scope_of(arguments, "Project.tasks"), rest.scope);
+}
+
 TEST(ListArguments, TotalsAreCountedWhenAskedForAlsoWithACursor) {
   const lists::ListQuery q = tasks_query("{}", "u1", true);
   EXPECT_TRUE(q.total);
