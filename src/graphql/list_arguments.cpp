@@ -60,41 +60,23 @@ class FilterCompiler {
       const json::object* ops = value.if_object();
       if (!column || !ops) continue;  // the schema's filter inputs have the catalog's columns only
       for (const auto& [op_name, operand] : *ops) {
-        if (field_filter(*column, op_name, operand, at + "." + std::string(op_name), out) && depth == 1) {
-          signature.push_back(signed_as(key, op_name, operand));
-        }
+        field_filter(*column, op_name, operand, at + "." + std::string(op_name), out, depth == 1);
       }
     }
     return out;
   }
 
  private:
-  // `priority[gte]=4`, `status[in]=todo,done`: how REST's parameters say it.
-  static std::string signed_as(std::string_view field, std::string_view op, const json::value& operand) {
-    std::string out(field);
-    out += '[';
-    out += op;
-    out += "]=";
-    if (const auto* items = operand.if_array()) {
-      for (std::size_t i = 0; i < items->size(); ++i) {
-        if (i) out += ',';
-        out += as_text((*items)[i]).value_or("");
-      }
-    } else {
-      out += as_text(operand).value_or("");
-    }
-    return out;
-  }
-
-  // Adds the condition; false (with details) when it is not valid, or absent (null).
-  bool field_filter(const lists::Column& column, std::string_view op_name, const json::value& operand,
-                    const std::string& at, lists::FilterGroup& out) {
+  // Adds the condition (details when it is not valid); signed ones (outside and/or) go into
+  // the signature too, their values as REST's parameter would give them (`todo,done`).
+  void field_filter(const lists::Column& column, std::string_view op_name, const json::value& operand,
+                    const std::string& at, lists::FilterGroup& out, bool sign) {
     const auto& ops = lists::operators();
     const auto it = std::find_if(ops.begin(), ops.end(), [&](const auto& o) { return o.first == op_name; });
-    if (it == ops.end()) return false;  // the schema's filter inputs have the operators only
+    if (it == ops.end()) return;  // the schema's filter inputs have the operators only
     if (operand.is_null()) {
       details_[at] = "must not be null (use exists: false for records without a value)";
-      return false;
+      return;
     }
     std::vector<std::string> texts;
     if (const auto* items = operand.if_array()) {
@@ -102,7 +84,7 @@ class FilterCompiler {
         auto text = as_text(item);
         if (!text) {
           details_[at] = "must not hold null";
-          return false;
+          return;
         }
         texts.push_back(std::move(*text));
       }
@@ -114,10 +96,16 @@ class FilterCompiler {
     std::optional<lists::Filter> f = lists::make_filter(column, it->second, views, why);
     if (!f) {
       details_[at] = why;
-      return false;
+      return;
     }
     out.filters.push_back(std::move(*f));
-    return true;
+    if (!sign) return;
+    std::string value;
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      if (i) value += ',';
+      value += texts[i];
+    }
+    signature.push_back(lists::filter_signature(column.name, it->second, value));
   }
 
   const lists::Catalog& catalog_;

@@ -195,6 +195,17 @@ std::optional<Filter> make_filter(const Column& column, Op op, const std::vector
   return f;
 }
 
+std::string filter_signature(std::string_view field, Op op, std::string_view value) {
+  std::string out(field);
+  out += '[';
+  for (const auto& [name, o] : operators()) {
+    if (o == op) out += name;
+  }
+  out += "]=";
+  out += value;
+  return out;
+}
+
 std::string cursor_scope(const Catalog& catalog, std::string_view caller, std::string_view sort,
                          std::vector<std::string> filters) {
   std::sort(filters.begin(), filters.end());
@@ -323,15 +334,7 @@ ListQuery parse_list_query(const std::vector<std::pair<std::string, std::string>
       details[key] = why;
       continue;
     }
-    // Canonical: `status=todo` and `status[eq]=todo` are one query (and one cursor scope).
-    std::string signed_as(name);
-    signed_as += '[';
-    for (const auto& [op_text, o] : operators()) {
-      if (o == op) signed_as += op_text;
-    }
-    signed_as += "]=";
-    signed_as += value;
-    signature.push_back(std::move(signed_as));
+    signature.push_back(filter_signature(name, op, value));
     q.filters.push_back(std::move(*f));
   }
 

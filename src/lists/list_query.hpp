@@ -91,10 +91,14 @@ struct ListQuery {
 /// order pages alike).
 void add_tie_break(ListQuery& q, const Catalog& catalog);
 
+/// One filter as a cursor scope signs it: `field[op]=value`, whichever way it was written
+/// (`status=todo` is `status[eq]=todo`; an `in` list's values joined by commas).
+std::string filter_signature(std::string_view field, Op op, std::string_view value);
+
 /// What a list's cursors are bound to (REST's parameters and GraphQL's root lists alike, so a
 /// cursor of one resumes the same query in the other): the catalog, the caller, the sort as REST
-/// writes it (`-priority,title`, empty for the default) and each filter as `field[op]=value`
-/// (an `in` list's values joined by commas), in any order.
+/// writes it (`-priority,title`, empty for the default) and each filter's filter_signature, in
+/// any order.
 std::string cursor_scope(const Catalog& catalog, std::string_view caller, std::string_view sort,
                          std::vector<std::string> filters);
 

@@ -200,18 +200,7 @@ Task<RenderedList> ResourceService::list(const Resource& r, std::optional<Princi
     ticket = std::move(found.ticket);
   }
 
-  lists::Source source{r.table, r.select_list, {}, {}};
-  if (reach == Reach::kOwn) {
-    // The owner rule is part of the query: other callers' rows are never read.
-    source.where = "owner_id = $1";
-    source.params.emplace_back(caller->user_id);
-  }
-  const lists::Page page = co_await lists::fetch_page(store_.database(), std::move(source), q, cursors_, totals_);
-  if (indexes_) {
-    std::vector<std::string> scope;
-    if (reach == Reach::kOwn) scope.emplace_back("ownerId");
-    indexes_->observe(r, lists::shape_of(q, scope), page.rows_time);
-  }
+  const lists::Page page = co_await read_page(r, reach, caller, q);
 
   // expand: one statement per expanded field, whatever the page size.
   Expansions expansions;
@@ -285,8 +274,14 @@ Task<std::optional<Row>> ResourceService::find(const Resource& r, std::optional<
 
 Task<lists::Page> ResourceService::page(const Resource& r, std::optional<Principal> caller, lists::ListQuery q) {
   const Reach reach = require(r, Operation::kList, caller);
+  co_return co_await read_page(r, reach, caller, q);
+}
+
+Task<lists::Page> ResourceService::read_page(const Resource& r, Reach reach, const std::optional<Principal>& caller,
+                                             const lists::ListQuery& q) {
   lists::Source source{r.table, r.select_list, {}, {}};
   if (reach == Reach::kOwn) {
+    // The owner rule is part of the query: other callers' rows are never read.
     source.where = "owner_id = $1";
     source.params.emplace_back(caller->user_id);
   }

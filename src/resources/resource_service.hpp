@@ -114,6 +114,10 @@ class ResourceService {
   const Model& model() const noexcept { return model_; }
 
  private:
+  /// A page for list() and page(), once the list rule gave `reach`: the owner rule in the SQL,
+  /// the page's shape noted for automatic indexes.
+  Task<lists::Page> read_page(const Resource& r, Reach reach, const std::optional<Principal>& caller,
+                              const lists::ListQuery& q);
   /// A record deleted in a transaction, and where the deletion started.
   using Doomed = std::vector<std::pair<const Resource*, Row>>;
   /// Events for `doomed` (already locked, about to be deleted) and for everything their
